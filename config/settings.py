@@ -1,0 +1,132 @@
+"""Settings classes, chosen by name; secrets come from the environment and are checked at start-up.
+
+Class bodies never read the environment (flasky's trap): `settings_for` copies the class attributes,
+overlays the environment, and `check` refuses to start when a required secret is missing.
+"""
+
+import os
+from datetime import timedelta
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or unusable; the process must not start."""
+
+
+class Settings:
+    """Defaults shared by every configuration."""
+
+    NAME = "base"
+    DEBUG = False
+    TESTING = False
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = 1 * 1024 * 1024  # JSON bodies; uploads get their own limit later
+    # Tokens: officers live in the console all day, so a short access token is refreshed by logging in again.
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=30)
+    JWT_BIND_TOKEN_EXPIRES = timedelta(minutes=10)
+    ACTIVATION_CODE_TTL = timedelta(hours=72)
+    IDEMPOTENCY_TTL = timedelta(hours=24)
+    PASSWORD_MIN_LENGTH = 8
+    # argon2id parameters (RFC 9106 second recommended set); Testing lowers them for speed only.
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST_KIB = 64 * 1024
+    # Fernet keys for ID numbers at rest, newest first (MultiFernet rotation); HMAC key for lookups.
+    ID_NUMBER_KEYS: list[str] = []
+    ID_INDEX_KEY: str | None = None
+    # WeChat mini-program: without credentials, `dev:<openid>` login codes are accepted (never in production).
+    WECHAT_APPID: str | None = None
+    WECHAT_SECRET: str | None = None
+    WECHAT_API_BASE = "https://api.weixin.qq.com"
+    WECHAT_TIMEOUT_S = 5.0
+    RULES_REGION: str | None = None  # e.g. "210000" (Liaoning) selects config/rules/regions/210000.toml
+    DEMO_ADMIN = False  # only Development seeds admin / sqjz-demo
+    TIMEZONE = "Asia/Shanghai"
+    # OpenAPI (flask-smorest)
+    API_TITLE = "sqjz 社区矫正 API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+
+    REQUIRED: tuple[str, ...] = ()
+
+
+class Development(Settings):
+    """Embedded default: a SQLite file with WAL in the instance folder, demo data, demo secrets."""
+
+    NAME = "development"
+    DEBUG = False
+    SECRET_KEY = "dev-only-secret-key-change-me-0123456789abcdef"
+    # Fixed demo keys so the demo database stays readable across restarts. Never used outside Development.
+    ID_NUMBER_KEYS = ["ZGV2LW9ubHktaWQtbnVtYmVyLWtleS0wMDAwMDAwMDA="]
+    ID_INDEX_KEY = "dev-only-id-index-key"
+    DEMO_ADMIN = True
+
+
+class Testing(Settings):
+    """The test suite: database URL given by the test harness, cheap password hashing."""
+
+    NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-0123456789abcdef-0123456789"
+    ID_NUMBER_KEYS = ["dGVzdGluZy1pZC1udW1iZXIta2V5LTAwMDAwMDAwMDA="]
+    ID_INDEX_KEY = "testing-id-index-key"
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST_KIB = 8
+
+
+class Production(Settings):
+    """PostgreSQL from DATABASE_URL; every secret must come from the environment."""
+
+    NAME = "production"
+    REQUIRED = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "ID_NUMBER_KEYS", "ID_INDEX_KEY",
+                "WECHAT_APPID", "WECHAT_SECRET")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5}
+
+
+CONFIGS = {cls.NAME: cls for cls in (Development, Testing, Production)}
+
+# Environment variable -> setting. Lists are comma-separated.
+_ENVIRONMENT = {
+    "SECRET_KEY": "SECRET_KEY",
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "ID_NUMBER_KEYS": "ID_NUMBER_KEYS",
+    "ID_INDEX_KEY": "ID_INDEX_KEY",
+    "WECHAT_APPID": "WECHAT_APPID",
+    "WECHAT_SECRET": "WECHAT_SECRET",
+    "WECHAT_API_BASE": "WECHAT_API_BASE",
+    "RULES_REGION": "RULES_REGION",
+}
+_LIST_SETTINGS = {"ID_NUMBER_KEYS"}
+
+
+def settings_for(name: str, environ=None, overrides: dict | None = None) -> dict:
+    """Return the settings of configuration `name`, overlaid with the environment and `overrides`.
+
+    :raises ConfigError: unknown name, or a required setting missing (production refuses to start).
+    """
+    if name not in CONFIGS:
+        raise ConfigError(f"unknown configuration {name!r}; choose one of {sorted(CONFIGS)}")
+    cls = CONFIGS[name]
+    values = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+    environ = os.environ if environ is None else environ
+    for env_name, key in _ENVIRONMENT.items():
+        raw = environ.get(env_name)
+        if raw:
+            values[key] = [part.strip() for part in raw.split(",") if part.strip()] if key in _LIST_SETTINGS else raw
+    values.update(overrides or {})
+    _check(values)
+    return values
+
+
+def _check(values: dict) -> None:
+    missing = [key for key in values["REQUIRED"] if not values.get(key)]
+    if missing:
+        raise ConfigError(f"{values['NAME']} configuration refuses to start without: {', '.join(missing)}")
+    if values["NAME"] == "production":
+        if len(values["SECRET_KEY"]) < 32:
+            raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+        if not values["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+            raise ConfigError("production runs on PostgreSQL: DATABASE_URL must be a postgresql+psycopg:// URL")

@@ -1,0 +1,1 @@
+"""The domain of community correction: models, rules, services. Knows nothing of HTTP."""

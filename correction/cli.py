@@ -1,0 +1,48 @@
+"""Flask commands: seed-demo and create-user (`flask --app wsgi <command>`)."""
+
+import click
+from flask import Flask, current_app
+
+from correction import clock, demo
+from correction.errors import DomainError
+from correction.models import Role
+from correction.services import org
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_user)
+
+
+@click.command("seed-demo")
+@click.option("--seed", default=demo.DEFAULT_SEED, show_default=True, help="Random seed; same seed, same district.")
+@click.option("--subjects", default=demo.DEFAULT_SUBJECTS, show_default=True, help="Subjects under correction.")
+def seed_demo(seed: int, subjects: int) -> None:
+    """Seed a demo district modelled on Dalian Jinpu (idempotent: existing rows are kept)."""
+    if not current_app.config["DEMO_ADMIN"]:
+        raise click.ClickException("seed-demo runs only in the development configuration")
+    as_of = clock.now()
+    plan = demo.plan_district(seed, subjects, clock.local_date(as_of))
+    with click.progressbar(length=len(plan.subjects), label="矫正对象 subjects") as bar:
+        summary = demo.seed(plan, as_of, progress=bar.update)
+    click.echo(f"units created: {summary.units}, users created: {summary.users}, "
+               f"subjects created: {summary.subjects} (of {len(plan.subjects)} planned)")
+    click.echo("demo logins (password sqjz-demo for every staff account):")
+    for line in demo.login_lines(plan):
+        click.echo(f"  {line}")
+
+
+@click.command("create-user")
+@click.option("--username", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role if r != Role.supervisee]), required=True)
+@click.option("--name", required=True, help="Display name, e.g. 张三")
+@click.option("--unit-id", type=int, default=None)
+@click.option("--phone", default=None)
+@click.password_option()
+def create_user(username: str, role: str, name: str, unit_id: int | None, phone: str | None, password: str) -> None:
+    """Create a staff account (admin, officer or inspector)."""
+    try:
+        user = org.create_user(username, password, Role(role), name, unit_id=unit_id, phone=phone)
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+    click.echo(f"created user {user.id} ({user.username}, {user.role})")

@@ -1,0 +1,1 @@
+"""Geography: fences (jurisdiction polygons). Datum conversion and verdicts arrive with check-ins."""

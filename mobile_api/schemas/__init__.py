@@ -1,0 +1,1 @@
+"""Marshmallow schemas: `XCreateSchema` loads a request, `XSchema` dumps a response. Messages are Chinese."""

@@ -1,0 +1,1 @@
+"""HTTP views: parse with a schema, call one service, dump with a schema."""

@@ -1,0 +1,82 @@
+"""Rows for tests: a two-county world, valid ID numbers, intake bodies, and logged-in headers."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from correction.models import Role, UnitKind
+from correction.rules.identity import check_character
+from correction.services import org
+
+PASSWORD = "correct-horse-battery"
+
+
+def id_number(birth: date = date(1990, 5, 17), serial: int = 1, sex: str = "male", region: str = "210213") -> str:
+    """A valid 18-character ID number (GB 11643 check character) for a fictitious person."""
+    order = serial % 100 * 10 + (1 if sex == "male" else 2)
+    first17 = f"{region}{birth:%Y%m%d}{order:03d}"
+    return first17 + check_character(first17)
+
+
+def intake_body(office_id: int, serial: int = 1, **overrides) -> dict:
+    birth = date(1985, 3, 9)
+    body = {
+        "name": "测试对象", "id_number": id_number(birth, serial), "sex": "male", "birth_date": birth.isoformat(),
+        "phone": "13800000000", "category": "probation", "judgment_date": "2026-11-10",
+        "effective_date": "2026-11-20", "term_start": "2026-11-20", "term_end": "2028-11-19",
+        "office_id": office_id, "level": "ordinary", "address": "辽宁省大连市金州区友谊街道1号",
+        "home": {"lat": 39.05, "lng": 121.72, "coord_type": "wgs84"},
+    }
+    body.update(overrides)
+    return body
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def login(client, username: str, password: str = PASSWORD) -> dict:
+    response = client.post("/api/v1/auth/token", json={"username": username, "password": password})
+    assert response.status_code == 200, response.get_json()
+    return bearer(response.get_json()["access_token"])
+
+
+@dataclass
+class World:
+    units: dict[str, int] = field(default_factory=dict)
+    users: dict[str, int] = field(default_factory=dict)
+    headers: dict[str, dict] = field(default_factory=dict)
+    subjects: dict[str, int] = field(default_factory=dict)
+
+    def h(self, who: str) -> dict:
+        return self.headers[who]
+
+
+def build_world(client) -> World:
+    """County A (offices A1, A2; procuratorate PA) and county B (office B1; procuratorate PB)."""
+    world = World()
+    for key, county_code in (("a", "210213"), ("b", "210214")):
+        county = org.create_unit(UnitKind.county_agency, county_code, f"县级机构{key.upper()}")
+        world.units[f"county_{key}"] = county.id
+        world.units[f"proc_{key}"] = org.create_unit(
+            UnitKind.procuratorate, f"{county_code}-P", f"检察院{key.upper()}", supervises_id=county.id).id
+        for n in (1, 2) if key == "a" else (1,):
+            world.units[f"office_{key}{n}"] = org.create_unit(
+                UnitKind.judicial_office, f"{county_code}-{n:02d}", f"司法所{key.upper()}{n}", parent_id=county.id).id
+    staff = {
+        "admin": (Role.admin, None),
+        "officer_a1": (Role.officer, "office_a1"), "officer_a2": (Role.officer, "office_a2"),
+        "county_a": (Role.officer, "county_a"), "inspector_a": (Role.inspector, "proc_a"),
+        "officer_b1": (Role.officer, "office_b1"), "county_b": (Role.officer, "county_b"),
+        "inspector_b": (Role.inspector, "proc_b"),
+    }
+    for username, (role, unit) in staff.items():
+        user = org.create_user(username, PASSWORD, role, f"{username}姓名", unit_id=world.units.get(unit),
+                               phone="0411-12345678")
+        world.users[username] = user.id
+        world.headers[username] = login(client, username)
+    for key, serial in (("a1", 1), ("b1", 2)):
+        response = client.post("/api/v1/subjects", headers=world.h(f"officer_{key}"),
+                               json=intake_body(world.units[f"office_{key}"], serial, name=f"对象{key.upper()}"))
+        assert response.status_code == 201, response.get_json()
+        world.subjects[key] = response.get_json()["id"]
+    return world
