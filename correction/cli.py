@@ -2,6 +2,7 @@
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from correction import clock, demo
 from correction.errors import DomainError
@@ -15,6 +16,7 @@ def register_commands(app: Flask) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--seed", default=demo.DEFAULT_SEED, show_default=True, help="Random seed; same seed, same district.")
 @click.option("--subjects", default=demo.DEFAULT_SUBJECTS, show_default=True, help="Subjects under correction.")
 def seed_demo(seed: int, subjects: int) -> None:
@@ -33,6 +35,7 @@ def seed_demo(seed: int, subjects: int) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--username", required=True)
 @click.option("--role", type=click.Choice([r.value for r in Role if r != Role.supervisee]), required=True)
 @click.option("--name", required=True, help="Display name, e.g. 张三")

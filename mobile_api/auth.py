@@ -4,7 +4,7 @@ from datetime import datetime
 from functools import wraps
 
 import jwt as pyjwt
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_jwt_extended import JWTManager, create_access_token, current_user, verify_jwt_in_request
 
 from correction.db import db
@@ -70,6 +70,8 @@ def roles(*allowed: Role):
         def guarded(*args, **kwargs):
             verify_jwt_in_request()
             if current_user.role not in allowed:
+                if current_user.role == Role.inspector and request.method not in ("GET", "HEAD"):
+                    raise Forbidden("read_only", "检察人员只能查阅，不能执行此操作。")
                 raise Forbidden("forbidden", "当前角色无权访问此接口。")
             return view(*args, **kwargs)
         guarded.allowed_roles = allowed

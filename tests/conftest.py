@@ -6,6 +6,7 @@ run also proves that they build the models' schema.
 """
 
 import os
+import re
 from datetime import UTC, datetime
 
 import flask_migrate
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 
 from correction import clock
 from correction.db import db
+from correction.rules.identity import id_number_problem
 from mobile_api import create_app
 from tests.factories import World, build_world
 
@@ -44,10 +46,35 @@ def empty_database() -> None:
     db.session.commit()
 
 
+FULL_ID_NUMBER = re.compile(r"(?<![0-9])[0-9]{17}[0-9X](?![0-9A-Z])")
+
+
+def full_id_numbers(text: str) -> list[str]:
+    """Valid 18-character ID numbers (check character included) appearing anywhere in `text`."""
+    return [m for m in FULL_ID_NUMBER.findall(text) if id_number_problem(m) is None]
+
+
+def guard_id_numbers(app) -> list:
+    """Record every response body that carries a full ID number; the fixture fails the test on any."""
+    leaks = []
+
+    @app.after_request
+    def scan(response):
+        if not response.direct_passthrough and response.mimetype == "application/json":
+            found = full_id_numbers(response.get_data(as_text=True))
+            if found:
+                leaks.append((response.status_code, found))
+        return response
+
+    return leaks
+
+
 @pytest.fixture
 def app(database_url):
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+    leaks = guard_id_numbers(app)
     yield app
+    assert not leaks, f"a response body carried a full ID number: {leaks}"
     with app.app_context():
         db.session.rollback()
         empty_database()

@@ -46,9 +46,9 @@ def in_range(minimum=None, maximum=None) -> validate.Range:
     return validate.Range(min=minimum, max=maximum, error=message)
 
 
-def record_id(**kwargs) -> fields.Integer:
-    """A database id: a positive 32-bit integer."""
-    return fields.Integer(strict=True, validate=in_range(1, MAX_ID), **kwargs)
+def record_id(strict: bool = True, **kwargs) -> fields.Integer:
+    """A database id: a positive 32-bit integer (JSON bodies strict; query strings arrive as text)."""
+    return fields.Integer(strict=strict, validate=in_range(1, MAX_ID), **kwargs)
 
 
 class PageArgsSchema(StrictSchema):

@@ -58,7 +58,7 @@ class UserSchema(StrictSchema):
 
 class UserListArgsSchema(PageArgsSchema):
     role = fields.Enum(Role, load_default=None)
-    unit_id = record_id(load_default=None)
+    unit_id = record_id(strict=False, load_default=None)
 
 
 UnitPageSchema = page_schema(UnitSchema, "UnitPageSchema")

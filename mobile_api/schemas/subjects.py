@@ -105,7 +105,7 @@ class SubjectListArgsSchema(PageArgsSchema):
     status = fields.Enum(SubjectStatus, load_default=None)
     level = fields.Enum(Level, load_default=None)
     category = fields.Enum(Category, load_default=None)
-    office_id = record_id(load_default=None)
+    office_id = record_id(strict=False, load_default=None)
     q = text(50, load_default=None, metadata={"description": "name contains, or an exact ID number"})
 
 

@@ -6,6 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from correction.db import db
+from correction.models import User
+
 from tests.factories import PASSWORD, bearer
 
 
@@ -57,8 +60,6 @@ def test_tampered_token_is_401(client, world):
 
 
 def test_token_of_disabled_user_is_401(app, client, world):
-    from correction.db import db
-    from correction.models import User
     with app.app_context():
         db.session.get(User, world.users["officer_a1"]).is_active = False
         db.session.commit()
