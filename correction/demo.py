@@ -42,6 +42,7 @@ TERM_MONTHS = {Category.probation: (12, 60), Category.parole: (6, 60), Category.
 ENTERPRISE_SHARE = 0.08
 AWAITING_SHARE = 0.02  # recently received, report-in still due
 BOUND_DEMO_ACCOUNTS = 5
+SEED_BATCH = 50
 
 
 @dataclass
@@ -147,12 +148,15 @@ def seed(plan: Plan, as_of: datetime, progress: Callable[[int], None] = lambda n
     office_officers = [_staff(summary, password_hash, f"office{i + 1:02d}", Role.officer, f"{OFFICES[i]}所矫正干部",
                               office) for i, office in enumerate(offices)]
     vault = components().vault
-    for planned in plan.subjects:
-        digest = vault.digest(planned.id_number)
-        if db.session.scalar(sa.select(Subject.id).where(Subject.id_number_digest == digest)) is None:
-            _seed_subject(planned, offices, office_officers, county_officer, as_of)
-            summary.subjects += 1
-        progress(1)
+    existing = set(db.session.scalars(sa.select(Subject.id_number_digest)))
+    for start in range(0, len(plan.subjects), SEED_BATCH):
+        batch = plan.subjects[start:start + SEED_BATCH]
+        with transaction():  # one commit per batch: the services inside only flush
+            for planned in batch:
+                if vault.digest(planned.id_number) not in existing:
+                    _seed_subject(planned, offices, office_officers, county_officer, as_of)
+                    summary.subjects += 1
+        progress(len(batch))
     _bind_demo_accounts(plan, county_officer, as_of)
     return summary
 
