@@ -56,6 +56,13 @@ class RuleViolation(DomainError):
     message = "不符合规定。"
 
 
+class TooManyRequests(DomainError):
+    """The caller, or an outside service on its behalf, is over a rate limit (429)."""
+
+    code = "rate_limited"
+    message = "请求过于频繁，请稍后再试。"
+
+
 class ServiceUnavailable(DomainError):
     """An outside service we depend on (WeChat) did not answer usably."""
 

@@ -35,9 +35,14 @@ class MiniProgramClient:
         return self._call("GET", "/sns/jscode2session", params={
             "appid": self.appid, "secret": self._secret, "js_code": js_code, "grant_type": "authorization_code"})
 
-    def access_token(self, force: bool = False) -> str:
-        """The cached stable access token, refreshed five minutes before it expires."""
+    def access_token(self, rejected: str | None = None) -> str:
+        """The cached stable access token, refreshed five minutes before it expires.
+
+        `rejected` is a token WeChat refused: it is force-refreshed only if it is still the cached one, so
+        concurrent senders that all saw it fail spend one of the day's 20 force refreshes, not one each.
+        """
         with self._lock:
+            force = rejected is not None and rejected == self._token
             if force or self._token is None or time.monotonic() >= self._token_expires:
                 data = self._call("POST", "/cgi-bin/stable_token", json={
                     "grant_type": "client_credential", "appid": self.appid, "secret": self._secret,
@@ -53,12 +58,13 @@ class MiniProgramClient:
                 "data": {key: {"value": value} for key, value in data.items()}}
         if page:
             body["page"] = page
+        token = self.access_token()
         try:
-            return self._send(body, self.access_token())
+            return self._send(body, token)
         except WeChatError as exc:
             if exc.errcode not in TOKEN_ERRORS:
                 raise
-            return self._send(body, self.access_token(force=True))
+            return self._send(body, self.access_token(rejected=token))
 
     def _send(self, body: dict, token: str) -> dict:
         return self._call("POST", "/cgi-bin/message/subscribe/send", params={"access_token": token}, json=body)

@@ -11,7 +11,7 @@ log = logging.getLogger(__name__)
 
 _STATUS_OF = {
     domain.RuleViolation: 422, domain.Unauthorized: 401, domain.Forbidden: 403, domain.NotFound: 404,
-    domain.Conflict: 409, domain.ServiceUnavailable: 503,
+    domain.Conflict: 409, domain.TooManyRequests: 429, domain.ServiceUnavailable: 503,
 }
 # For HTTP errors raised by Flask, werkzeug or webargs: (code, Chinese message).
 _HTTP = {

@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from correction.components import components
 from correction.crypto import code_digest
 from correction.db import db, transaction
-from correction.errors import Conflict, InvalidTransition, RuleViolation, ServiceUnavailable, Unauthorized
+from correction.errors import (
+    Conflict, InvalidTransition, RuleViolation, ServiceUnavailable, TooManyRequests, Unauthorized,
+)
 from correction.models import (
     ACTIVE_STATUSES, ActivationCode, EventKind, Role, Subject, SuperviseeAccount, User,
 )
@@ -23,6 +25,7 @@ _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 _CODE_LENGTH = 8
 # jscode2session errcodes that mean the code itself is bad (invalid/used, or the user is blocked as high-risk).
 _BAD_CODE = {40029, 40163, 40226}
+_RATE_LIMITED = 45011  # 100 logins per user per minute
 
 
 def authenticate(username: str, password: str, as_of: datetime) -> User:
@@ -56,6 +59,8 @@ def openid_for_code(code: str) -> str:
     except WeChatError as exc:
         if exc.errcode in _BAD_CODE:
             raise Unauthorized("wx_code_invalid", "微信登录凭证无效或已使用，请重新登录。") from exc
+        if exc.errcode == _RATE_LIMITED:
+            raise TooManyRequests("wx_rate_limited", "微信登录过于频繁，请稍后再试。") from exc
         raise ServiceUnavailable("wechat_unavailable", "微信服务暂时不可用，请稍后重试。") from exc
 
 

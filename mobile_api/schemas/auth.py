@@ -32,6 +32,6 @@ class WxLoginSchema(StrictSchema):
 
 class WxBindRequestSchema(StrictSchema):
     bind_token = text(2000, required=True)
-    id_number = text(18, min_length=15, required=True)
+    id_number = text(24, min_length=15, required=True, metadata={"description": "spaces are ignored"})
     name = text(50, required=True)
     activation_code = text(16, min_length=4, required=True)

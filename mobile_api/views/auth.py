@@ -38,6 +38,7 @@ def wx_login(body):
 @blp.response(200, TokenSchema)
 def wx_bind(body):
     """小程序绑定: ID number, name and the officer's single-use activation code bind this WeChat user."""
-    openid = openid_from_bind_token(body["bind_token"])
-    user = accounts.bind(openid, body["id_number"], body["name"], body["activation_code"], clock.now())
+    as_of = clock.now()
+    openid = openid_from_bind_token(body["bind_token"], as_of)
+    user = accounts.bind(openid, body["id_number"], body["name"], body["activation_code"], as_of)
     return access_token_response(user)
