@@ -31,8 +31,10 @@ OFFICES = [
 ]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰建国志红海波鹏辉玲飞鑫斌宇浩凯健俊峰帅晨"
-ENTERPRISES = ["大连金普机械制造有限公司", "大连湾里海产品有限公司", "大连港湾物流有限公司", "大连金石滩旅游开发有限公司",
-               "大连董家沟建材有限公司", "大连亮甲店农业科技有限公司", "大连保税区电子有限公司", "大连开发区汽车配件有限公司"]
+ENTERPRISES = [
+    "大连金普机械制造有限公司", "大连湾里海产品有限公司", "大连港湾物流有限公司", "大连金石滩旅游开发有限公司",
+    "大连董家沟建材有限公司", "大连亮甲店农业科技有限公司", "大连保税区电子有限公司", "大连开发区汽车配件有限公司",
+]
 # National shares are roughly 缓刑 most, then 假释, 暂予监外执行, 管制 (domain-rules §18 gives only totals).
 CATEGORY_WEIGHTS = [(Category.probation, 80), (Category.parole, 11), (Category.temporary_release, 6),
                     (Category.control, 3)]
@@ -93,7 +95,7 @@ def plan_district(seed: int, count: int, anchor: date) -> Plan:
     for serial in range(count):
         sex = "male" if rng.random() < 0.86 else "female"
         birth = date(rng.randint(1960, 2005), rng.randint(1, 12), rng.randint(1, 28))
-        category = rng.choices(*zip(*CATEGORY_WEIGHTS))[0]
+        category = rng.choices(*zip(*CATEGORY_WEIGHTS, strict=False))[0]
         term_months = rng.randint(*TERM_MONTHS[category])
         awaiting = rng.random() < AWAITING_SHARE
         elapsed_days = rng.randint(0, 9) if awaiting else rng.randint(15, term_months * 30 - 5)
@@ -105,7 +107,7 @@ def plan_district(seed: int, count: int, anchor: date) -> Plan:
         plan.subjects.append(PlannedSubject(
             name=rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2))),
             id_number=_id_number(rng, birth, sex, serial), sex=sex, birth_date=birth, category=category,
-            level=rng.choices(*zip(*LEVEL_WEIGHTS))[0], effective_date=effective,
+            level=rng.choices(*zip(*LEVEL_WEIGHTS, strict=False))[0], effective_date=effective,
             term_end=add_months(effective, term_months) - timedelta(days=1),
             office_index=rng.randrange(len(OFFICES)), phone=f"13{rng.randint(0, 9)}{rng.randint(0, 99999999):08d}",
             home=(JINZHOU_CENTRE[0] + rng.uniform(-0.08, 0.08), JINZHOU_CENTRE[1] + rng.uniform(-0.1, 0.1)),

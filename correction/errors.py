@@ -55,6 +55,11 @@ class RuleViolation(DomainError):
     code = "rule_violation"
     message = "不符合规定。"
 
+    @classmethod
+    def on(cls, field: str, message: str, code: str = "invalid_value") -> "RuleViolation":
+        """A violation about one field, named in the envelope's `fields`."""
+        return cls(code, message, {field: [message]})
+
 
 class TooManyRequests(DomainError):
     """The caller, or an outside service on its behalf, is over a rate limit (429)."""

@@ -2,8 +2,8 @@
 
 import logging
 
-from flask import Flask, jsonify
-from werkzeug.exceptions import HTTPException, InternalServerError
+from flask import Flask, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from correction import errors as domain
 
@@ -25,6 +25,7 @@ _HTTP = {
     415: ("unsupported_media_type", "不支持的请求体格式。"),
     422: ("validation_failed", "提交的数据未通过校验。"),
     429: ("rate_limited", "请求过于频繁，请稍后再试。"),
+    503: ("service_unavailable", "服务暂时不可用，请稍后重试。"),
 }
 
 
@@ -42,7 +43,8 @@ def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
         return {prefix or "_schema": [str(m) for m in messages]}
     out: dict[str, list[str]] = {}
     for key, value in messages.items():
-        name = "_schema" if key == "_schema" else f"{prefix}.{key}" if prefix else str(key)
+        # A nested object's own errors (`home._schema`) belong to the field that holds it (`home`).
+        name = (prefix or "_schema") if key == "_schema" else f"{prefix}.{key}" if prefix else str(key)
         if isinstance(value, dict) and prefix == "" and key in ("json", "query", "headers", "path"):
             out.update(_flatten(value))
         else:
@@ -53,7 +55,7 @@ def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
 def handle_http_exception(error: HTTPException):
     """Flask/werkzeug/webargs errors, including routing 404/405 and 413 from MAX_CONTENT_LENGTH."""
     status = error.code or 500
-    if status >= 500:
+    if status == 500:
         return handle_internal_error(error)
     code, message = _HTTP.get(status, ("http_error", "请求无法处理。"))
     data = getattr(error, "data", None) or {}
@@ -78,7 +80,17 @@ def handle_internal_error(error):
     return envelope(500, "internal_error", "服务器内部错误，请稍后重试。")
 
 
+def limit_unsized_bodies() -> None:
+    """A chunked body (no Content-Length) is cut at MAX_CONTENT_LENGTH by werkzeug without an error; refuse it
+    instead, so an oversized body is always a 413 and never a truncated request."""
+    if request.content_length is None and request.environ.get("wsgi.input_terminated"):
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        if limit is not None and len(request.get_data(cache=True)) >= limit:
+            raise RequestEntityTooLarge()
+
+
 def register(app: Flask) -> None:
+    app.before_request(limit_unsized_bodies)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(InternalServerError, handle_internal_error)
     app.register_error_handler(domain.DomainError, handle_domain_error)

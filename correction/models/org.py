@@ -1,4 +1,5 @@
-"""The organisation: county agencies (县级社区矫正机构), judicial offices (司法所), procuratorates (人民检察院), users."""
+"""The organisation: county agencies (县级社区矫正机构), judicial offices (司法所), procuratorates (人民检察院),
+and the users who work in them or sign in as supervisees."""
 
 from datetime import datetime
 from enum import StrEnum

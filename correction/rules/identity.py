@@ -15,7 +15,7 @@ def normalize_id_number(raw: str) -> str:
 
 def check_character(first17: str) -> str:
     """The GB 11643 check character for the first 17 digits."""
-    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS)) % 11]
+    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=False)) % 11]
 
 
 def id_number_problem(id_number: str) -> str | None:

@@ -29,9 +29,9 @@ def create_unit(kind: UnitKind, code: str, name: str, parent_id: int | None = No
         if fence is not None:
             problem = fence_problem(fence)
             if problem:
-                raise RuleViolation("invalid_fence", problem, {"fence": [problem]})
+                raise RuleViolation.on("fence", problem, "invalid_fence")
             if fence_coord_type is None:
-                raise RuleViolation("invalid_fence", "请注明围栏的坐标系。", {"fence_coord_type": ["请注明围栏的坐标系。"]})
+                raise RuleViolation.on("fence_coord_type", "请注明围栏的坐标系。", "invalid_fence")
         if db.session.scalar(sa.select(Unit.id).where(Unit.code == code)):
             raise Conflict("unit_code_taken", "单位代码已存在。")
         unit = Unit(kind=kind, code=code, name=name, parent_id=parent_id, supervises_id=supervises_id,
@@ -44,17 +44,16 @@ def _check_links(kind: UnitKind, parent_id: int | None, supervises_id: int | Non
     def county(unit_id: int | None, field: str, message: str) -> None:
         unit = db.session.get(Unit, unit_id) if unit_id is not None else None
         if unit is None or unit.kind != UnitKind.county_agency:
-            raise RuleViolation("invalid_unit_link", message, {field: [message]})
+            raise RuleViolation.on(field, message, "invalid_unit_link")
 
     if kind == UnitKind.judicial_office:
         county(parent_id, "parent_id", "司法所必须隶属于一个县级社区矫正机构。")
     elif parent_id is not None:
-        raise RuleViolation("invalid_unit_link", "只有司法所有上级单位。", {"parent_id": ["只有司法所有上级单位。"]})
+        raise RuleViolation.on("parent_id", "只有司法所有上级单位。", "invalid_unit_link")
     if kind == UnitKind.procuratorate:
         county(supervises_id, "supervises_id", "人民检察院必须指明所监督的县级社区矫正机构。")
     elif supervises_id is not None:
-        message = "只有人民检察院监督县级机构。"
-        raise RuleViolation("invalid_unit_link", message, {"supervises_id": [message]})
+        raise RuleViolation.on("supervises_id", "只有人民检察院监督县级机构。", "invalid_unit_link")
 
 
 def list_units(page: int, per_page: int, kind: UnitKind | None = None) -> Page:
@@ -82,17 +81,17 @@ def create_user(username: str, password: str, role: Role, name: str, unit_id: in
     min_length = components().password_min_length
     with transaction():
         if role == Role.supervisee:
-            raise RuleViolation("invalid_role", "矫正对象账号只能通过小程序绑定创建。", {"role": ["矫正对象账号只能通过小程序绑定创建。"]})
+            raise RuleViolation.on("role", "矫正对象账号只能通过小程序绑定创建。", "invalid_role")
         unit = db.session.get(Unit, unit_id) if unit_id is not None else None
         if unit_id is not None and unit is None:
-            raise RuleViolation("unit_not_found", "单位不存在。", {"unit_id": ["单位不存在。"]})
+            raise RuleViolation.on("unit_id", "单位不存在。", "unit_not_found")
         allowed = _ROLE_UNIT_KINDS.get(role)
         if allowed is not None and (unit is None or unit.kind not in allowed):
-            message = "检察人员必须属于人民检察院。" if role == Role.inspector else "矫正工作人员必须属于县级机构或司法所。"
-            raise RuleViolation("invalid_unit_for_role", message, {"unit_id": [message]})
+            message = ("检察人员必须属于人民检察院。" if role == Role.inspector
+                       else "矫正工作人员必须属于县级机构或司法所。")
+            raise RuleViolation.on("unit_id", message, "invalid_unit_for_role")
         if len(password) < min_length:
-            message = f"密码至少{min_length}位。"
-            raise RuleViolation("weak_password", message, {"password": [message]})
+            raise RuleViolation.on("password", f"密码至少{min_length}位。", "weak_password")
         if db.session.scalar(sa.select(User.id).where(User.username == username)):
             raise Conflict("username_taken", "用户名已存在。")
         user = User(username=username, password_hash=components().passwords.hash(password), role=role,

@@ -18,10 +18,6 @@ from correction.services.paging import Page, page_of
 from correction.services.scope import is_county_officer, require_officer, subject_filter, visible_subject
 
 
-def _reject(field: str, message: str, code: str = "invalid_value") -> RuleViolation:
-    return RuleViolation(code, message, {field: [message]})
-
-
 def record_event(subject: Subject, kind: EventKind, actor: User | None, as_of: datetime, *,
                  effective_on: date | None = None, from_value=None, to_value=None, reason: str | None = None):
     """Append one history entry; the caller's transaction commits it."""
@@ -38,14 +34,14 @@ def _office_in_scope(actor: User, office_id: int, field: str = "office_id") -> U
     visible = office is not None and office.kind == UnitKind.judicial_office and (
         office.id == unit.id or office.parent_id == unit.id)
     if not visible:
-        raise _reject(field, "司法所不存在或不在本单位管辖范围内。")
+        raise RuleViolation.on(field, "司法所不存在或不在本单位管辖范围内。")
     return office
 
 
 def _officer_for(office: Unit, officer_id: int) -> User:
     officer = db.session.get(User, officer_id)
     if officer is None or officer.role != Role.officer or officer.unit_id not in (office.id, office.parent_id):
-        raise _reject("officer_id", "责任矫正工作人员须为该司法所或其县级机构的工作人员。")
+        raise RuleViolation.on("officer_id", "责任矫正工作人员须为该司法所或其县级机构的工作人员。")
     return officer
 
 
@@ -53,11 +49,11 @@ def _check_person(id_number: str, birth_date: date, sex: str) -> str:
     normalized = normalize_id_number(id_number)
     problem = id_number_problem(normalized)
     if problem:
-        raise _reject("id_number", problem)
+        raise RuleViolation.on("id_number", problem)
     if birth_date_of(normalized) != birth_date:
-        raise _reject("birth_date", "出生日期与身份证号码不一致。")
+        raise RuleViolation.on("birth_date", "出生日期与身份证号码不一致。")
     if sex_of(normalized) != sex:
-        raise _reject("sex", "性别与身份证号码不一致。")
+        raise RuleViolation.on("sex", "性别与身份证号码不一致。")
     return normalized
 
 
@@ -76,10 +72,10 @@ def intake(actor: User, *, as_of: datetime, name: str, id_number: str, sex: str,
     with transaction():
         normalized = _check_person(id_number, birth_date, sex)
         if effective_date < judgment_date:
-            raise _reject("effective_date", "生效日期不能早于判决（决定）日期。")
+            raise RuleViolation.on("effective_date", "生效日期不能早于判决（决定）日期。")
         problem = term_problem(category, term_start, term_end, parts.rules[f"term_bounds.{category}"])
         if problem:
-            raise _reject("term_end", problem)
+            raise RuleViolation.on("term_end", problem)
         office = _office_in_scope(actor, office_id)
         if officer_id is not None:
             _officer_for(office, officer_id)
@@ -176,13 +172,13 @@ def update_subject(actor: User, subject_id: int, *, as_of: datetime, reason: str
         if level is not None and level != subject.level:
             effective_on = level_effective_on or today
             if effective_on > today or effective_on < subject.effective_date:
-                raise _reject("level_effective_on", "调整日期不能晚于今天，也不能早于判决生效日期。")
+                raise RuleViolation.on("level_effective_on", "调整日期不能晚于今天，也不能早于判决生效日期。")
             record_event(subject, EventKind.level_change, actor, as_of, effective_on=effective_on,
                          from_value=subject.level, to_value=level, reason=reason)
             subject.level = level
         if office_id is not None and office_id != subject.office_id:
             if not is_county_officer(actor):
-                raise _reject("office_id", "只有县级社区矫正机构可以调整所属司法所。")
+                raise RuleViolation.on("office_id", "只有县级社区矫正机构可以调整所属司法所。")
             office = _office_in_scope(actor, office_id)
             record_event(subject, EventKind.reassignment, actor, as_of, from_value=f"office:{subject.office_id}",
                          to_value=f"office:{office.id}", reason=reason)
@@ -216,7 +212,7 @@ def record_report_in(actor: User, subject_id: int, *, as_of: datetime, on_date: 
             raise InvalidTransition("already_reported", "该矫正对象已报到。")
         on_date = on_date or local_date(as_of)
         if on_date > local_date(as_of) or on_date < subject.effective_date:
-            raise _reject("date", "报到日期不能晚于今天，也不能早于判决生效日期。")
+            raise RuleViolation.on("date", "报到日期不能晚于今天，也不能早于判决生效日期。")
         subject.status = SubjectStatus.under_correction
         subject.reported_in_on = on_date
         late = "逾期报到" if on_date > subject.report_in_due else None
@@ -239,9 +235,9 @@ def release(actor: User, subject_id: int, *, as_of: datetime, on_date: date, rel
         if ends_as == SubjectStatus.released and subject.status != SubjectStatus.under_correction:
             raise InvalidTransition("not_under_correction", "尚未报到的对象不能解除矫正，只能终止。")
         if on_date > local_date(as_of) or on_date < subject.effective_date:
-            raise _reject("date", "解除或终止日期不能晚于今天，也不能早于判决生效日期。")
+            raise RuleViolation.on("date", "解除或终止日期不能晚于今天，也不能早于判决生效日期。")
         if release_type == ReleaseType.expiry and on_date < subject.term_end:
-            raise _reject("date", "矫正期未满，不能期满解除。")
+            raise RuleViolation.on("date", "矫正期未满，不能期满解除。")
         before = subject.status
         subject.status, subject.ended_on, subject.end_type = ends_as, on_date, release_type
         record_event(subject, EventKind.release, actor, as_of, effective_on=on_date, from_value=before,

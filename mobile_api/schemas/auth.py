@@ -18,7 +18,8 @@ class TokenSchema(StrictSchema):
 
 
 class WxLoginRequestSchema(StrictSchema):
-    code = text(200, required=True, metadata={"description": "wx.login code; `dev:<openid>` without WeChat credentials"})
+    code = text(200, required=True,
+                metadata={"description": "wx.login code; `dev:<openid>` without WeChat credentials"})
 
 
 class WxLoginSchema(StrictSchema):

@@ -22,12 +22,13 @@ for _cls, _messages in _FIELD_MESSAGES.items():
     _cls.default_error_messages = {**_cls.default_error_messages, **_messages}
 
 MAX_ID = 2**31 - 1
+COORD_TYPE = validate.OneOf(("wgs84", "gcj02"), error="坐标系必须是 wgs84 或 gcj02。")
 
 
 class StrictSchema(Schema):
     """Unknown fields are rejected (marshmallow's RAISE), with Chinese schema-level messages."""
 
-    error_messages = {"unknown": "未知字段。", "type": "请求体应为 JSON 对象。"}
+    error_messages = {"unknown": "未知字段。", "type": "应为 JSON 对象。"}
 
 
 def text(max_length: int, min_length: int = 1, validate_also=None, **kwargs) -> fields.String:

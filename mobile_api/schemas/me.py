@@ -26,7 +26,8 @@ class MeSchema(Schema):
     enterprise_role = fields.Nested(EnterpriseRoleSchema, allow_none=True)
     report_in_due = fields.Date(required=True)
     next_report_due = fields.Method("dump_next_report_due", allow_none=True, metadata={
-        "description": "the next report deadline; until periodic reports exist, the report-in deadline while it is owed"})
+        "description": "the next report deadline; until periodic reports exist, the report-in deadline while "
+                       "it is owed"})
     active_leave = fields.Constant(None, allow_none=True, metadata={"description": "the current leave, when any"})
 
     def dump_next_report_due(self, subject):

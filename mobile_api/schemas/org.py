@@ -3,21 +3,18 @@
 from marshmallow import fields, validate
 
 from correction.models import Role, UnitKind
-from mobile_api.schemas.base import PageArgsSchema, StrictSchema, page_schema, record_id, text
-
-COORD_TYPES = ("wgs84", "gcj02")
-
+from mobile_api.schemas.base import COORD_TYPE, PageArgsSchema, StrictSchema, page_schema, record_id, text
 
 class UnitCreateSchema(StrictSchema):
     kind = fields.Enum(UnitKind, required=True)
-    code = text(32, required=True, validate_also=validate.Regexp(r"^[0-9A-Za-z-]+$", error="代码只能包含字母、数字和连字符。"))
+    code = text(32, required=True,
+                validate_also=validate.Regexp(r"^[0-9A-Za-z-]+$", error="代码只能包含字母、数字和连字符。"))
     name = text(100, required=True)
     parent_id = record_id(load_default=None, allow_none=True)
     supervises_id = record_id(load_default=None, allow_none=True)
     fence = fields.Dict(load_default=None, allow_none=True,
                         metadata={"description": "GeoJSON Polygon or MultiPolygon, [lng, lat] order"})
-    fence_coord_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
-        COORD_TYPES, error="坐标系必须是 wgs84 或 gcj02。"))
+    fence_coord_type = fields.String(load_default=None, allow_none=True, validate=COORD_TYPE)
 
 
 class UnitSchema(StrictSchema):
@@ -27,7 +24,8 @@ class UnitSchema(StrictSchema):
     name = fields.String(required=True)
     parent_id = fields.Integer(allow_none=True)
     supervises_id = fields.Integer(allow_none=True)
-    county_id = fields.Integer(allow_none=True, metadata={"description": "the county agency it belongs to or supervises"})
+    county_id = fields.Integer(allow_none=True,
+                               metadata={"description": "the county agency it belongs to or supervises"})
     fence = fields.Dict(allow_none=True)
     fence_coord_type = fields.String(allow_none=True)
 
@@ -37,8 +35,8 @@ class UnitListArgsSchema(PageArgsSchema):
 
 
 class UserCreateSchema(StrictSchema):
-    username = text(64, min_length=3, required=True,
-                    validate_also=validate.Regexp(r"^[A-Za-z0-9_.-]+$", error="用户名只能包含字母、数字、下划线、点和连字符。"))
+    username = text(64, min_length=3, required=True, validate_also=validate.Regexp(
+        r"^[A-Za-z0-9_.-]+$", error="用户名只能包含字母、数字、下划线、点和连字符。"))
     password = text(200, required=True, load_only=True)
     role = fields.Enum(Role, required=True)
     unit_id = record_id(load_default=None, allow_none=True)

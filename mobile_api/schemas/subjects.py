@@ -3,8 +3,9 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from correction.models import Category, EnterpriseRoleKind, EventKind, Level, ReleaseType, Sex, SubjectStatus
-from mobile_api.schemas.base import PageArgsSchema, StrictSchema, UnitRefSchema, in_range, page_schema, record_id, text
-from mobile_api.schemas.org import COORD_TYPES
+from mobile_api.schemas.base import (
+    COORD_TYPE, PageArgsSchema, StrictSchema, UnitRefSchema, in_range, page_schema, record_id, text,
+)
 
 CREDIT_CODE = validate.Regexp(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$",
                               error="统一社会信用代码应为18位（数字或大写字母，不含I、O、Z、S、V）。")
@@ -14,7 +15,7 @@ PHONE = validate.Regexp(r"^[0-9+\- ]{5,20}$", error="电话号码格式不正确
 class PointSchema(StrictSchema):
     lat = fields.Float(required=True, validate=in_range(-90, 90))
     lng = fields.Float(required=True, validate=in_range(-180, 180))
-    coord_type = fields.String(required=True, validate=validate.OneOf(COORD_TYPES, error="坐标系必须是 wgs84 或 gcj02。"))
+    coord_type = fields.String(required=True, validate=COORD_TYPE)
 
 
 class EnterpriseRoleSchema(StrictSchema):

@@ -1,14 +1,13 @@
 """Administration (role admin): /units and /users."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from correction.models import Role
 from correction.services import org
 from mobile_api.auth import BEARER, roles
 from mobile_api.idempotency import DOC as IDEMPOTENCY_DOC
 from mobile_api.idempotency import idempotent
-from mobile_api.routes import ID
+from mobile_api.routes import ID, Blueprint
 from mobile_api.schemas.org import (
     UnitCreateSchema, UnitListArgsSchema, UnitPageSchema, UnitSchema, UserCreateSchema, UserListArgsSchema,
     UserPageSchema, UserSchema,

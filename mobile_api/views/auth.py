@@ -1,10 +1,9 @@
 """POST /auth/token, /auth/wx-login, /auth/wx-bind."""
 
-from flask_smorest import Blueprint
-
 from correction import clock
 from correction.services import accounts
 from mobile_api.auth import access_token_response, bind_token_for, openid_from_bind_token
+from mobile_api.routes import Blueprint
 from mobile_api.schemas.auth import (
     TokenRequestSchema, TokenSchema, WxBindRequestSchema, WxLoginRequestSchema, WxLoginSchema,
 )

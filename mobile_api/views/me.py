@@ -1,10 +1,9 @@
 """Supervisee (mini-program) endpoints, always about the caller."""
 
-from flask_smorest import Blueprint
-
 from correction.models import Role
 from correction.services import accounts
 from mobile_api.auth import BEARER, actor, roles
+from mobile_api.routes import Blueprint
 from mobile_api.schemas.me import MeSchema
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="矫正对象本人（小程序）")

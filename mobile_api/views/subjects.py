@@ -1,7 +1,6 @@
 """Officer endpoints on subject files (inspectors read): /subjects and its actions."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from correction import clock
 from correction.models import Role
@@ -9,7 +8,7 @@ from correction.services import accounts, subjects
 from mobile_api.auth import BEARER, actor, roles
 from mobile_api.idempotency import DOC as IDEMPOTENCY_DOC
 from mobile_api.idempotency import idempotent
-from mobile_api.routes import ID
+from mobile_api.routes import ID, Blueprint
 from mobile_api.schemas.subjects import (
     ActivationCodeSchema, ReleaseSchema, ReportInSchema, SubjectCreateSchema, SubjectEventSchema,
     SubjectListArgsSchema, SubjectPageSchema, SubjectSchema, SubjectUpdateSchema,
@@ -56,7 +55,7 @@ class SubjectById(MethodView):
     @blp.arguments(SubjectUpdateSchema)
     @blp.response(200, SubjectSchema)
     def patch(self, body, subject_id):
-        """Change level (from a date), office, responsible officer, contact details or enterprise role, with a reason."""
+        """Change level (from a date), office, officer, contact details or enterprise role, with a reason."""
         return subjects.update_subject(actor(), subject_id, as_of=clock.now(), **body)
 
 

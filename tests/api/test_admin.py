@@ -2,7 +2,8 @@
 
 import pytest
 
-FENCE = {"type": "Polygon", "coordinates": [[[121.4, 38.9], [122.3, 38.9], [122.3, 39.5], [121.4, 39.5], [121.4, 38.9]]]}
+RING = [[121.4, 38.9], [122.3, 38.9], [122.3, 39.5], [121.4, 39.5], [121.4, 38.9]]
+FENCE = {"type": "Polygon", "coordinates": [RING]}
 
 
 def test_create_the_organisation(client, world):

@@ -407,7 +407,7 @@ def test_concurrent_binds_with_one_code_let_exactly_one_win(app, client, world, 
         except Exception as exc:  # reported by the assertions below, not lost in the thread
             results[openid] = exc
 
-    threads = [threading.Thread(target=attempt, args=pair) for pair in zip(openids, tokens)]
+    threads = [threading.Thread(target=attempt, args=pair) for pair in zip(openids, tokens, strict=False)]
     for thread in threads:
         thread.start()
     for thread in threads:
