@@ -6,17 +6,15 @@ run also proves that they build the models' schema.
 """
 
 import os
-import re
 from datetime import UTC, datetime
 
 import flask_migrate
 import pytest
-import sqlalchemy as sa
 
 from correction import clock
 from correction.db import db
-from correction.rules.identity import id_number_problem
 from mobile_api import create_app
+from tests.apps import isolated_app
 from tests.factories import World, build_world
 
 PG_URL = os.environ.get("SQJZ_TEST_DATABASE_URL")
@@ -36,56 +34,9 @@ def database_url(tmp_path_factory) -> str:
     return url
 
 
-def empty_database() -> None:
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    else:
-        for name in tables:
-            db.session.execute(sa.text(f"DELETE FROM {name}"))
-    db.session.commit()
-
-
-FULL_ID_NUMBER = re.compile(r"(?<![0-9])[0-9]{17}[0-9X](?![0-9A-Z])")
-
-
-def full_id_numbers(text: str) -> list[str]:
-    """Valid 18-character ID numbers (check character included) appearing anywhere in `text`."""
-    return [m for m in FULL_ID_NUMBER.findall(text) if id_number_problem(m) is None]
-
-
-def guard_id_numbers(app) -> list:
-    """Record every response body that carries a full ID number; the fixture fails the test on any."""
-    leaks = []
-
-    @app.after_request
-    def scan(response):
-        if not response.direct_passthrough and response.mimetype == "application/json":
-            found = full_id_numbers(response.get_data(as_text=True))
-            if found:
-                leaks.append((response.status_code, found))
-        return response
-
-    return leaks
-
-
 @pytest.fixture
 def app(database_url):
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
-    leaks = guard_id_numbers(app)
-    yield app
-    assert not leaks, f"a response body carried a full ID number: {leaks}"
-    with app.app_context():
-        db.session.rollback()
-        empty_database()
-        db.session.remove()
-        db.engine.dispose()
-
-
-@pytest.fixture
-def ctx(app):
-    """An app context, for service-level tests."""
-    with app.app_context():
+    with isolated_app(database_url) as app:
         yield app
 
 

@@ -8,20 +8,14 @@ import sqlalchemy as sa
 from correction import demo
 from correction.db import db
 from correction.models import Category, Role, Subject, SubjectStatus, SuperviseeAccount, Unit, UnitKind, User
-from mobile_api import create_app
-from tests.conftest import empty_database
+from tests.apps import isolated_app
 
 
 @pytest.fixture
 def dev_app(database_url):
     """The development configuration on the test database (the demo runs only there)."""
-    app = create_app("development", {"SQLALCHEMY_DATABASE_URI": database_url,
-                                     "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST_KIB": 8})
-    yield app
-    with app.app_context():
-        empty_database()
-        db.session.remove()
-        db.engine.dispose()
+    with isolated_app(database_url, "development", ARGON2_TIME_COST=1, ARGON2_MEMORY_COST_KIB=8) as app:
+        yield app
 
 
 def count(model, *where) -> int:

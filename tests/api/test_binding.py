@@ -12,8 +12,7 @@ from correction.components import components
 from correction.db import db
 from correction.models import ActivationCode, SuperviseeAccount
 from correction.rules.identity import mask_id_number
-from mobile_api import create_app
-from tests.conftest import empty_database
+from tests.apps import isolated_app
 from tests.factories import bearer, build_world, id_number, intake_body
 from tests.fakes.wechat import FakeWeChat
 
@@ -159,14 +158,9 @@ def fake_wechat():
 @pytest.fixture
 def wx_app(database_url, fake_wechat):
     """Like conftest's `app`, with WeChat credentials and the fake server's base URL."""
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "WECHAT_APPID": APPID,
-                                 "WECHAT_SECRET": SECRET, "WECHAT_API_BASE": fake_wechat.base_url})
-    yield app
-    with app.app_context():
-        db.session.rollback()
-        empty_database()
-        db.session.remove()
-        db.engine.dispose()
+    with isolated_app(database_url, WECHAT_APPID=APPID, WECHAT_SECRET=SECRET,
+                      WECHAT_API_BASE=fake_wechat.base_url) as app:
+        yield app
 
 
 @pytest.fixture
