@@ -1,6 +1,9 @@
 """The complete model registry (Alembic autogenerate and `flask db check` read it from here)."""
 
 from correction.models.idempotency import IdempotencyRecord
+from correction.models.obligation import (
+    Activity, ActivityKind, ActivityStatus, LifeEvent, Report, ReportKind, SubjectLevel, Upload,
+)
 from correction.models.org import Role, Unit, UnitKind, User
 from correction.models.subject import (
     ACTIVE_STATUSES, ActivationCode, Category, EnterpriseRole, EnterpriseRoleKind, EventKind, Level, ReleaseType,
@@ -8,6 +11,7 @@ from correction.models.subject import (
 )
 
 __all__ = [
+    "Activity", "ActivityKind", "ActivityStatus", "LifeEvent", "Report", "ReportKind", "SubjectLevel", "Upload",
     "ACTIVE_STATUSES", "ActivationCode", "Category", "EnterpriseRole", "EnterpriseRoleKind", "EventKind",
     "IdempotencyRecord", "Level", "ReleaseType", "Role", "Sex", "Subject", "SubjectEvent", "SubjectStatus",
     "SuperviseeAccount", "Unit", "UnitKind", "User",

@@ -10,7 +10,7 @@ from correction.db import db, transaction
 from correction.errors import Conflict, InvalidTransition, RuleViolation
 from correction.models import (
     ACTIVE_STATUSES, Category, EnterpriseRole, EventKind, Level, ReleaseType, Role, Subject, SubjectEvent,
-    SubjectStatus, Unit, UnitKind, User,
+    SubjectLevel, SubjectStatus, Unit, UnitKind, User,
 )
 from correction.rules.identity import birth_date_of, id_number_problem, mask_id_number, normalize_id_number, sex_of
 from correction.rules.terms import report_in_due, term_problem
@@ -96,6 +96,7 @@ def intake(actor: User, *, as_of: datetime, name: str, id_number: str, sex: str,
             status=SubjectStatus.awaiting_report,
             report_in_due=report_in_due(effective_date, parts.rules[days_key]))
         db.session.add(subject)
+        db.session.add(SubjectLevel(subject=subject, level=level, valid_from=effective_date))
         record_event(subject, EventKind.intake, actor, as_of, to_value=SubjectStatus.awaiting_report)
         record_event(subject, EventKind.level_change, actor, as_of, to_value=level, reason="入矫")
         if enterprise_role:
@@ -170,10 +171,8 @@ def update_subject(actor: User, subject_id: int, *, as_of: datetime, reason: str
         subject = _writable(actor, subject_id)
         today = local_date(as_of)
         if level is not None and level != subject.level:
-            effective_on = level_effective_on or today
-            if effective_on > today or effective_on < subject.effective_date:
-                raise RuleViolation.on("level_effective_on", "调整日期不能晚于今天，也不能早于判决生效日期。")
-            record_event(subject, EventKind.level_change, actor, as_of, effective_on=effective_on,
+            _change_level(subject, level, level_effective_on or today, today)
+            record_event(subject, EventKind.level_change, actor, as_of, effective_on=level_effective_on or today,
                          from_value=subject.level, to_value=level, reason=reason)
             subject.level = level
         if office_id is not None and office_id != subject.office_id:
@@ -197,6 +196,16 @@ def update_subject(actor: User, subject_id: int, *, as_of: datetime, reason: str
         if enterprise_role is not _UNSET:
             _set_enterprise_role(subject, enterprise_role, actor, as_of)
     return subject
+
+
+def _change_level(subject: Subject, level: Level, effective_on: date, today: date) -> None:
+    """Close the span in force and open a new one: obligations change from `effective_on`, history stays."""
+    current = db.session.scalar(sa.select(SubjectLevel).where(
+        SubjectLevel.subject_id == subject.id, SubjectLevel.valid_to.is_(None)))
+    if effective_on > today or effective_on <= current.valid_from:
+        raise RuleViolation.on("level_effective_on", "调整日期不能晚于今天，也不能早于当前等级的起始日期。")
+    current.valid_to = effective_on
+    db.session.add(SubjectLevel(subject_id=subject.id, level=level, valid_from=effective_on))
 
 
 def record_report_in(actor: User, subject_id: int, *, as_of: datetime, on_date: date | None = None,
