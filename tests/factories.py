@@ -80,3 +80,17 @@ def build_world(client) -> World:
         assert response.status_code == 201, response.get_json()
         world.subjects[key] = response.get_json()["id"]
     return world
+
+
+def supervisee_headers(client, world: World, key: str = "a1", openid: str | None = None) -> dict:
+    """Bind subject `key` of the world to a mini-program account and return its Authorization header."""
+    officer = world.h(f"officer_{key}")
+    code = client.post(f"/api/v1/subjects/{world.subjects[key]}/activation-code", headers=officer).get_json()["code"]
+    login = client.post("/api/v1/auth/wx-login", json={"code": f"dev:{openid or 'openid-' + key}"}).get_json()
+    subject = client.get(f"/api/v1/subjects/{world.subjects[key]}", headers=officer).get_json()
+    serial = {"a1": 1, "b1": 2}[key]
+    bound = client.post("/api/v1/auth/wx-bind", json={
+        "bind_token": login["bind_token"], "id_number": intake_body(0, serial)["id_number"], "name": subject["name"],
+        "activation_code": code})
+    assert bound.status_code == 200, bound.get_json()
+    return bearer(bound.get_json()["access_token"])
