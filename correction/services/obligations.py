@@ -18,6 +18,8 @@ from correction.rules.obligations import LevelSpan, Stream, Timeline, owed_perio
 from correction.rules.periods import Period, latest_closed_period
 
 HOUR_KINDS = ("education", "public_welfare")
+OVERDUE_KINDS = ("report_in", "periodic", "health_report", "medical_review", "education_hours",
+                 "public_welfare_hours")
 
 
 @dataclass(frozen=True, order=True)

@@ -3,6 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from correction.models import LifeEvent, ReportKind
+from correction.services.obligations import OVERDUE_KINDS
 from mobile_api.schemas.base import COORD_TYPE, PageArgsSchema, StrictSchema, in_range, page_schema, record_id, text
 
 MAX_PHOTOS = 9
@@ -92,7 +93,8 @@ class ObligationSchema(Schema):
 class OverdueArgsSchema(PageArgsSchema):
     as_of = fields.AwareDateTime(load_default=None, metadata={"description": "default: now"})
     office_id = record_id(strict=False, load_default=None)
-    kind = fields.String(load_default=None)
+    kind = fields.String(load_default=None, validate=validate.OneOf(
+        OVERDUE_KINDS, error="必须是以下之一：{choices}。"))
 
 
 class OverdueItemSchema(Schema):
