@@ -21,7 +21,9 @@ class Settings:
     SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
-    MAX_CONTENT_LENGTH = 1 * 1024 * 1024  # JSON bodies; uploads get their own limit later
+    MAX_CONTENT_LENGTH = 1 * 1024 * 1024  # JSON bodies; the photo upload route raises it for its own request
+    UPLOAD_MAX_BYTES = 5 * 1024 * 1024  # one photo, as uploaded
+    UPLOAD_DIR: str | None = None  # where LocalFileStore keeps photos; None: <instance folder>/uploads
     # Tokens: officers live in the console all day, so a short access token is refreshed by logging in again.
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=30)
     JWT_BIND_TOKEN_EXPIRES = timedelta(minutes=10)
@@ -98,6 +100,7 @@ _ENVIRONMENT = {
     "WECHAT_SECRET": "WECHAT_SECRET",
     "WECHAT_API_BASE": "WECHAT_API_BASE",
     "RULES_REGION": "RULES_REGION",
+    "UPLOAD_DIR": "UPLOAD_DIR",
 }
 _LIST_SETTINGS = {"ID_NUMBER_KEYS"}
 

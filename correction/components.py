@@ -1,12 +1,14 @@
-"""The app-scoped parts that services use: rule table, ID-number vault, password hasher, WeChat client."""
+"""The app-scoped parts that services use: rule table, ID-number vault, password hasher, WeChat client, file store."""
 
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from flask import Flask, current_app
 
 from config import RuleTable, load_rules
 from correction.crypto import IdNumberVault, Passwords
+from correction.storage import FileStore, LocalFileStore
 from correction.wechat import MiniProgramClient
 
 _KEY = "sqjz"
@@ -21,6 +23,8 @@ class Components:
     activation_code_ttl: timedelta
     code_secret: str  # keys the activation-code digests
     wechat: MiniProgramClient | None  # None: no credentials, `dev:<openid>` codes are accepted instead
+    files: FileStore  # uploaded photos
+    upload_max_bytes: int
 
 
 def install(app: Flask) -> Components:
@@ -38,6 +42,8 @@ def install(app: Flask) -> Components:
         activation_code_ttl=cfg["ACTIVATION_CODE_TTL"],
         code_secret=cfg["SECRET_KEY"],
         wechat=wechat,
+        files=LocalFileStore(Path(cfg["UPLOAD_DIR"] or Path(app.instance_path) / "uploads")),
+        upload_max_bytes=cfg["UPLOAD_MAX_BYTES"],
     )
     app.extensions[_KEY] = parts
     return parts

@@ -45,7 +45,7 @@ def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
     for key, value in messages.items():
         # A nested object's own errors (`home._schema`) belong to the field that holds it (`home`).
         name = (prefix or "_schema") if key == "_schema" else f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, dict) and prefix == "" and key in ("json", "query", "headers", "path"):
+        if isinstance(value, dict) and prefix == "" and key in ("json", "query", "headers", "path", "files", "form"):
             out.update(_flatten(value))
         else:
             out.update(_flatten(value, name))
@@ -80,17 +80,20 @@ def handle_internal_error(error):
     return envelope(500, "internal_error", "服务器内部错误，请稍后重试。")
 
 
-def limit_unsized_bodies() -> None:
-    """A chunked body (no Content-Length) is cut at MAX_CONTENT_LENGTH by werkzeug without an error; refuse it
-    instead, so an oversized body is always a 413 and never a truncated request."""
+def limit_bodies() -> None:
+    """Apply the view's own body limit (`routes.body_limit`), then refuse a chunked body (no Content-Length) at the
+    limit: werkzeug would cut it there without an error, so an oversized body is always a 413, never truncated."""
+    view_limit = getattr(current_app.view_functions.get(request.endpoint), "body_limit", None)
+    if view_limit is not None:
+        request.max_content_length = view_limit()
     if request.content_length is None and request.environ.get("wsgi.input_terminated"):
-        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        limit = request.max_content_length
         if limit is not None and len(request.get_data(cache=True)) >= limit:
             raise RequestEntityTooLarge()
 
 
 def register(app: Flask) -> None:
-    app.before_request(limit_unsized_bodies)
+    app.before_request(limit_bodies)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(InternalServerError, handle_internal_error)
     app.register_error_handler(domain.DomainError, handle_domain_error)

@@ -1,5 +1,7 @@
 """Building blocks shared by the views: the Blueprint with our argument parser, bounded path ids."""
 
+from collections.abc import Callable
+
 import flask_smorest
 from webargs.flaskparser import FlaskParser
 
@@ -16,6 +18,14 @@ class JsonBodyParser(FlaskParser):
             return super().load_json(req, schema)
         except (RecursionError, ValueError) as exc:
             return self._handle_invalid_json_error(exc, req)
+
+
+def body_limit(limit: Callable[[], int]):
+    """Give one view a body limit other than MAX_CONTENT_LENGTH; applied before anything reads the body."""
+    def decorator(view):
+        view.body_limit = limit
+        return view
+    return decorator
 
 
 class Blueprint(flask_smorest.Blueprint):

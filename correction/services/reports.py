@@ -17,6 +17,7 @@ from correction.services.obligations import (
 )
 from correction.services.paging import Page, page_of
 from correction.services.scope import require_officer, subject_filter
+from correction.services.uploads import attach_photos
 
 
 def _period_for(subject: Subject, kind: str, today: date) -> tuple[Period, bool]:
@@ -61,6 +62,7 @@ def submit_report(user: User, *, as_of: datetime, kind: ReportKind, content: str
             report.coord_type, report.accuracy_m = location["coord_type"], location.get("accuracy_m")
         db.session.add(report)
         db.session.flush()
+        attach_photos(subject, report, list(photo_ids))
     return report
 
 
