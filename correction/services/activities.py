@@ -16,11 +16,12 @@ from correction.components import components
 from correction.db import db, transaction
 from correction.errors import InvalidTransition, NotFound, RuleViolation
 from correction.models import (
-    ACTIVE_STATUSES, Activity, ActivityKind, ActivityStatus, Subject, SubjectLevel, SubjectStatus, User,
+    ACTIVE_STATUSES, Activity, ActivityKind, ActivityStatus, Subject, SubjectStatus, User,
 )
-from correction.rules.obligations import LevelSpan, Timeline
+from correction.rules.obligations import Timeline
 from correction.rules.periods import Period, period_containing
 from correction.services.accounts import supervisee_subject
+from correction.services.obligations import timeline_of
 from correction.services.paging import Page, page_of
 from correction.services.scope import require_officer, subject_filter, visible_subject
 
@@ -85,15 +86,6 @@ def hours_against_quota(timeline: Timeline, month_start: date, today: date, stri
             "pending_hours": minutes.get((str(kind), str(ActivityStatus.pending)), 0) / 60,
         }
     return totals
-
-
-def timeline_of(subject: Subject) -> Timeline:
-    """The subject's dates and dated level spans, for the pure obligation rules."""
-    spans = db.session.scalars(sa.select(SubjectLevel).where(SubjectLevel.subject_id == subject.id)
-                               .order_by(SubjectLevel.valid_from))
-    return Timeline(category=str(subject.category), reported_in_on=subject.reported_in_on,
-                    ended_on=subject.ended_on,
-                    levels=tuple(LevelSpan(str(s.level), s.valid_from, s.valid_to) for s in spans))
 
 
 def monthly_hours(subject: Subject, month_start: date, as_of: datetime) -> dict:
