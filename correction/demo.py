@@ -7,17 +7,22 @@ numbers are generated with valid check characters; the people are fictitious.
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from correction.clock import local_date
+from correction.clock import LOCAL_TZ, local_date
 from correction.components import components
 from correction.db import db, transaction
-from correction.models import Category, Level, Role, Subject, SuperviseeAccount, Unit, UnitKind, User
+from correction.models import (
+    Activity, ActivityStatus, Category, Level, Report, Role, Subject, SuperviseeAccount, Unit, UnitKind, User,
+)
 from correction.rules.identity import check_character
+from correction.rules.obligations import owes, report_streams
+from correction.rules.periods import latest_closed_period, period_containing, previous_period
 from correction.rules.terms import add_months
 from correction.services import accounts, org, subjects
+from correction.services.obligations import HOUR_KINDS, timeline_of
 
 DEFAULT_SEED = 2023
 DEFAULT_SUBJECTS = 750
@@ -44,6 +49,12 @@ TERM_MONTHS = {Category.probation: (12, 60), Category.parole: (6, 60), Category.
 ENTERPRISE_SHARE = 0.08
 AWAITING_SHARE = 0.02  # recently received, report-in still due
 BOUND_DEMO_ACCOUNTS = 5
+REPORT_HISTORY_DAYS = 70
+REPORT_MISSED_SHARE = 0.04
+REPORT_LATE_SHARE = 0.04
+HOURS_SHORT_SHARE = 0.05
+REPORT_TEXTS = ["本周遵纪守法，按时参加教育学习，工作正常。", "近期在家务农，身体状况良好，无违规情况。",
+                "本期按时参加公益活动，思想稳定，家庭和睦。", "本期在企业正常上班，未离开居住地。"]
 SEED_BATCH = 50
 
 
@@ -177,6 +188,50 @@ def _seed_subject(planned: PlannedSubject, offices: list[Unit], officers: list[U
     if planned.reported:
         report_day = min(planned.effective_date + timedelta(days=3), local_date(as_of))
         subjects.record_report_in(officer, subject.id, as_of=as_of, on_date=report_day)
+        _seed_reports(subject, random.Random(planned.id_number), local_date(as_of))
+
+
+def _seed_reports(subject: Subject, rng: random.Random, today: date) -> None:
+    """Recent report history: each owed period of the last REPORT_HISTORY_DAYS, mostly on time, some late,
+    a few missed, so that the overdue list of the demo looks like a real county's."""
+    rules = components().rules
+    anchor, strict_months = rules["obligations.biweekly_anchor"], rules["classification.new_intake_strict_months"]
+    timeline = timeline_of(subject)
+    for stream in report_streams(rules):
+        for cadence in stream.cadences():
+            period = latest_closed_period(cadence, today, stream.grace_days, anchor)
+            while period.end >= today - timedelta(days=REPORT_HISTORY_DAYS):
+                if owes(stream, timeline, period, cadence, strict_months) and rng.random() >= REPORT_MISSED_SHARE:
+                    late = rng.random() < REPORT_LATE_SHARE
+                    day = period.deadline(stream.grace_days) + timedelta(days=rng.randint(1, 5)) if late else \
+                        period.start + timedelta(days=rng.randrange((period.end - period.start).days + 1))
+                    day = min(day, today)
+                    db.session.add(Report(
+                        subject_id=subject.id, kind=stream.kind, content=rng.choice(REPORT_TEXTS),
+                        period_start=period.start, period_end=period.end, on_time=not late, submitted_on=day,
+                        submitted_at=datetime.combine(day, time(10), LOCAL_TZ).astimezone(UTC)))
+                period = previous_period(cadence, period, anchor)
+    _seed_activities(subject, timeline, rng, today)
+
+
+def _seed_activities(subject: Subject, timeline, rng: random.Random, today: date) -> None:
+    """Education and public-welfare sessions of this month and the last two, meeting the quota most months."""
+    rules = components().rules
+    strict_months, officer_id = rules["classification.new_intake_strict_months"], subject.officer_id
+    month = period_containing("monthly", today, rules["obligations.biweekly_anchor"])
+    for _ in range(3):
+        level = timeline.level_on(month.end, strict_months)
+        for kind in HOUR_KINDS:
+            quota = rules[f"obligations.monthly_hours.{kind}"].get(level, 0) if level else 0
+            hours = quota if rng.random() >= HOURS_SHORT_SHARE else quota / 2
+            days = [day for day in (month.start + timedelta(days=n) for n in range(0, 28, 7))
+                    if timeline.reported_in_on <= day <= today]
+            for day in days[:2] if hours else []:
+                db.session.add(Activity(
+                    subject_id=subject.id, kind=kind, occurred_on=day, minutes=int(hours * 60 / min(2, len(days))),
+                    status=ActivityStatus.confirmed, recorded_by_id=officer_id, decided_by_id=officer_id,
+                    created_at=datetime.combine(day, time(16), LOCAL_TZ).astimezone(UTC)))
+        month = period_containing("monthly", month.start - timedelta(days=1), rules["obligations.biweekly_anchor"])
 
 
 def _bind_demo_accounts(plan: Plan, officer: User, as_of: datetime) -> None:
