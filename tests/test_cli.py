@@ -5,9 +5,10 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from correction import demo
+from correction import clock, demo
 from correction.db import db
 from correction.models import Category, Role, Subject, SubjectStatus, SuperviseeAccount, Unit, UnitKind, User
+from correction.services.overdue import find_overdue
 from tests.apps import isolated_app
 
 
@@ -75,3 +76,11 @@ def test_awaiting_subjects_in_the_demo_owe_a_report_in(dev_app):
             Subject.status == SubjectStatus.awaiting_report)).all()
         reported = count(Subject, Subject.status == SubjectStatus.under_correction)
     assert reported > 100 and all(s.reported_in_on is None and s.report_in_due for s in awaiting)
+
+
+def test_the_demo_county_is_mostly_on_time(dev_app):
+    assert dev_app.test_cli_runner().invoke(args=["seed-demo", "--subjects", "200"]).exit_code == 0
+    with dev_app.app_context():
+        late = {item.subject_id for item in find_overdue(clock.now()) if item.kind != "report_in"}
+        under_correction = count(Subject, Subject.status == SubjectStatus.under_correction)
+    assert 0 < len(late) < under_correction * 0.3  # some late reports and hours, as in a real county
