@@ -1,6 +1,6 @@
 """foundation: organisation, users, subjects, history, activation codes, idempotency
 
-Revision ID: f656af6b73d3
+Revision ID: 0001
 Revises: 
 Create Date: 2026-11-26 02:20:44.103174
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'f656af6b73d3'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None

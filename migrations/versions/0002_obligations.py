@@ -1,7 +1,7 @@
 """obligations: level spans, reports, uploads, activities
 
-Revision ID: 0b9c82380594
-Revises: f656af6b73d3
+Revision ID: 0002
+Revises: 0001
 Create Date: 2026-11-26 02:47:45.233135
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0b9c82380594'
-down_revision = 'f656af6b73d3'
+revision = '0002'
+down_revision = '0001'
 branch_labels = None
 depends_on = None
 
