@@ -4,9 +4,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from correction.models import LifeEvent, ReportKind
 from correction.services.obligations import OVERDUE_KINDS
+from correction.services.uploads import MAX_PHOTOS_PER_REPORT
 from mobile_api.schemas.base import COORD_TYPE, PageArgsSchema, StrictSchema, in_range, page_schema, record_id, text
 
-MAX_PHOTOS = 9
 
 
 class LocationSchema(StrictSchema):
@@ -25,8 +25,9 @@ class ReportCreateSchema(StrictSchema):
     event_type = fields.Enum(LifeEvent, load_default=None, allow_none=True,
                              metadata={"description": "required for life_event"})
     location = fields.Nested(LocationSchema, load_default=None, allow_none=True)
-    photo_ids = fields.List(record_id(), load_default=list, validate=validate.Length(
-        max=MAX_PHOTOS, error=f"最多{MAX_PHOTOS}张照片。"), metadata={"description": "ids from POST /me/uploads"})
+    photo_ids = fields.List(record_id(), load_default=list, metadata={"description": "ids from POST /me/uploads"},
+                            validate=validate.Length(max=MAX_PHOTOS_PER_REPORT,
+                                                     error=f"最多{MAX_PHOTOS_PER_REPORT}张照片。"))
 
     @validates_schema
     def event_type_goes_with_life_events(self, data, **kwargs):
