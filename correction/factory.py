@@ -42,6 +42,11 @@ def create_app(config_name: str = "development", overrides: dict | None = None) 
     if not settings["SQLALCHEMY_DATABASE_URI"]:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         settings["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'sqjz.db'}"
+    if settings["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and settings["POSTGRES_SESSION_OPTIONS"]:
+        engine_options = dict(settings["SQLALCHEMY_ENGINE_OPTIONS"])
+        engine_options["connect_args"] = {"options": settings["POSTGRES_SESSION_OPTIONS"],
+                                          **engine_options.get("connect_args", {})}
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
     app.config.update(settings)
     app.json.ensure_ascii = False  # Chinese text as UTF-8, not \u escapes
     _configure_logging(app)

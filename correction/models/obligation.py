@@ -24,7 +24,8 @@ class SubjectLevel(db.Model):
 
     subject: Mapped[Subject] = relationship()
 
-    __table_args__ = (sa.Index("ix_subject_levels_subject_from", "subject_id", "valid_from"),)
+    # Covering: the overdue query finds the span in force on a day from the index alone.
+    __table_args__ = (sa.Index("ix_subject_levels_subject_from", "subject_id", "valid_from", "valid_to", "level"),)
 
 
 class ReportKind(StrEnum):

@@ -75,7 +75,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_subject_levels'))
     )
     with op.batch_alter_table('subject_levels', schema=None) as batch_op:
-        batch_op.create_index('ix_subject_levels_subject_from', ['subject_id', 'valid_from'], unique=False)
+        batch_op.create_index('ix_subject_levels_subject_from', ['subject_id', 'valid_from', 'valid_to', 'level'], unique=False)
 
     op.create_table('uploads',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -3,6 +3,7 @@
 import pytest
 
 from config import ConfigError, load_rules, settings_for
+from mobile_api import create_app
 
 PRODUCTION_ENV = {
     "SECRET_KEY": "p" * 40, "DATABASE_URL": "postgresql+psycopg://sqjz@db/sqjz",
@@ -64,3 +65,10 @@ def test_rule_table_is_read_only():
     assert rules["term_bounds.control"]["min_months"] == 3
     with pytest.raises(KeyError):
         rules["intake.nonexistent"]
+
+
+def test_postgresql_sessions_run_without_jit():
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://sqjz@127.0.0.1:1/none"})
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"options": "-c jit=off"}
+    sqlite = create_app("testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert "connect_args" not in sqlite.config["SQLALCHEMY_ENGINE_OPTIONS"]
