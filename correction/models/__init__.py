@@ -1,6 +1,10 @@
 """The complete model registry (Alembic autogenerate and `flask db check` read it from here)."""
 
 from correction.models.idempotency import IdempotencyRecord
+from correction.models.leave import (
+    ApprovalStep, ApproverLevel, Destination, LeaveKind, LeaveRequest, LeaveStatus, PermitStatus, RelocationRequest,
+    RelocationStatus, TravelPermit,
+)
 from correction.models.obligation import (
     Activity, ActivityKind, ActivityStatus, LifeEvent, Report, ReportKind, SubjectLevel, Upload,
 )
@@ -11,6 +15,8 @@ from correction.models.subject import (
 )
 
 __all__ = [
+    "ApprovalStep", "ApproverLevel", "Destination", "LeaveKind", "LeaveRequest", "LeaveStatus", "PermitStatus",
+    "RelocationRequest", "RelocationStatus", "TravelPermit",
     "Activity", "ActivityKind", "ActivityStatus", "LifeEvent", "Report", "ReportKind", "SubjectLevel", "Upload",
     "ACTIVE_STATUSES", "ActivationCode", "Category", "EnterpriseRole", "EnterpriseRoleKind", "EventKind",
     "IdempotencyRecord", "Level", "ReleaseType", "Role", "Sex", "Subject", "SubjectEvent", "SubjectStatus",

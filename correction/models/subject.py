@@ -132,6 +132,9 @@ class EnterpriseRole(db.Model):
     role: Mapped[EnterpriseRoleKind] = mapped_column(enum_column(EnterpriseRoleKind))
     verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The fast track is withdrawn after a violation (涉企 简捷监管 revoked) until an officer restores it.
+    fast_track_suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fast_track_suspended_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     subject: Mapped[Subject] = relationship(back_populates="enterprise_role")
 
