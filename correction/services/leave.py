@@ -20,7 +20,7 @@ from correction.services.accounts import supervisee_subject
 from correction.services.obligations import timeline_of
 from correction.services.paging import Page, page_of
 from correction.services.scope import require_officer, subject_filter, visible_subject
-from correction.services.subjects import record_event
+from correction.services.subjects import record_event, serialize_on
 
 OPEN = (LeaveStatus.submitted, LeaveStatus.forwarded, LeaveStatus.approved, LeaveStatus.departed)
 PENDING = (LeaveStatus.submitted, LeaveStatus.forwarded)
@@ -96,6 +96,7 @@ def submit_leave(user: User, *, as_of: datetime, destinations: list[dict], start
             LeaveRequest.start_date <= end_date, LeaveRequest.end_date >= start_date))
         if overlap:
             raise Conflict("leave_overlap", "与已有的外出申请时间重叠。")
+        serialize_on(subject)  # the overlap check holds against a concurrent request of the same subject
         request = LeaveRequest(
             subject_id=subject.id, kind=LeaveKind.trip, reason_type=reason_type, reason=reason, itinerary=itinerary,
             start_date=start_date, end_date=end_date, days=check.days,

@@ -147,6 +147,19 @@ def get_subject(actor: User, subject_id: int) -> Subject:
     return visible_subject(actor, subject_id)
 
 
+def serialize_on(subject: Subject) -> None:
+    """Make concurrent requests of one subject take turns: a conditional version bump of the subject's row, so
+    that of two transactions that both checked (say) for overlapping trips, the second fails with a 409.
+
+    :raises Conflict: another transaction changed the subject since it was read.
+    """
+    bumped = db.session.execute(sa.update(Subject).where(Subject.id == subject.id, Subject.version == subject.version)
+                                .values(version=subject.version + 1)).rowcount
+    if bumped != 1:
+        raise Conflict("concurrent_update", "记录已被他人修改或已存在，请刷新后重试。")
+    db.session.expire(subject, ["version"])
+
+
 def _writable(actor: User, subject_id: int) -> Subject:
     require_officer(actor)
     subject = visible_subject(actor, subject_id)

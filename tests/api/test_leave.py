@@ -201,3 +201,14 @@ def test_a_retried_submission_creates_one_request(app, client, world, me):
     assert first.status_code == second.status_code == 201 and first.get_json() == second.get_json()
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LeaveRequest)) == 1
+
+
+def test_two_overlapping_requests_at_once_create_one(app, client, world, me):
+    headers = {**me}
+    with at(2026, 11, 26):
+        responses = race(app, [lambda c: c.post(ME, headers=headers, json={
+            "destinations": DALIAN, "start_date": "2026-12-01", "end_date": "2026-12-03", "reason_type": "family",
+            "reason": "探亲"})] * 2)
+    assert sorted(r.status_code for r in responses) == [201, 409]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(LeaveRequest)) == 1
