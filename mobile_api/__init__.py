@@ -9,10 +9,11 @@ from swagger_ui_bundle import swagger_ui_path
 from correction.factory import create_app as create_core_app
 from mobile_api import auth, errors
 from mobile_api.schemas.base import ErrorEnvelopeSchema
-from mobile_api.views import activities, admin, health, me, reports, subjects, uploads
+from mobile_api.views import activities, admin, health, leave, me, permits, relocation, reports, subjects, uploads
 from mobile_api.views import auth as auth_views
 
-BLUEPRINTS = (auth_views.blp, admin.blp, subjects.blp, me.blp, reports.blp, activities.blp, uploads.blp)
+BLUEPRINTS = (auth_views.blp, admin.blp, subjects.blp, me.blp, reports.blp, activities.blp, uploads.blp, leave.blp,
+              permits.blp, relocation.blp)
 DOCS_ASSETS = "/api/v1/docs/assets/"
 
 

@@ -28,6 +28,7 @@ class SubjectStatus(StrEnum):
     under_correction = "under_correction"  # 在矫
     released = "released"                  # 解除 (expiry, pardon)
     terminated = "terminated"              # 终止 (revocation, custody, death, other)
+    transferred_out = "transferred_out"    # 变更执行地 to a county outside this deployment: supervised there now
 
 
 ACTIVE_STATUSES = (SubjectStatus.awaiting_report, SubjectStatus.under_correction)
@@ -45,10 +46,13 @@ class ReleaseType(StrEnum):
     custody = "custody"        # 收监执行
     death = "death"            # 死亡
     other = "other"
+    transferred = "transferred"  # 迁出: the file went to an agency outside this deployment
 
     @property
     def ends_as(self) -> SubjectStatus:
         """解除 for expiry and pardon, 终止 for everything else (law arts 44–45)."""
+        if self == ReleaseType.transferred:
+            return SubjectStatus.transferred_out
         released = self in (ReleaseType.expiry, ReleaseType.pardon)
         return SubjectStatus.released if released else SubjectStatus.terminated
 

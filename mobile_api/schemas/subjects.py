@@ -117,8 +117,9 @@ class ReportInSchema(StrictSchema):
 
 class ReleaseSchema(StrictSchema):
     date = fields.Date(required=True)
-    type = fields.Enum(ReleaseType, required=True,
-                       metadata={"description": "expiry, pardon (解除); revocation, custody, death, other (终止)"})
+    type = fields.Enum(ReleaseType, required=True, validate=validate.NoneOf(
+        [ReleaseType.transferred], error="迁出由变更执行地流程登记。"),
+        metadata={"description": "expiry, pardon (解除); revocation, custody, death, other (终止)"})
     note = text(1000, load_default=None)
 
 

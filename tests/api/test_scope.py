@@ -19,6 +19,8 @@ SUBJECT_ROUTES = {
     ("GET", "/api/v1/subjects/<subject_id>/history"): None,
     ("POST", "/api/v1/subjects/<subject_id>/activities"): {"kind": "talk", "occurred_on": "2026-11-26", "hours": 1},
     ("GET", "/api/v1/subjects/<subject_id>/activities"): None,
+    ("POST", "/api/v1/subjects/<subject_id>/fast-track/suspend"): {"reason": "未按时销假"},
+    ("POST", "/api/v1/subjects/<subject_id>/fast-track/restore"): {"reason": "整改完毕"},
 }
 # Subject a1 belongs to office A1 in county A.
 OUTSIDERS = ("officer_a2", "officer_b1", "county_b", "inspector_b")
@@ -42,7 +44,9 @@ def normalized(rule) -> str:
 
 def fill(path: str, world) -> str:
     ids = {"subject_id": world.subjects["a1"], "unit_id": world.units["office_a1"], "user_id": world.users["admin"],
-           "activity_id": 1, "upload_id": 1, "report_id": 1}  # these answer before any lookup of those ids
+           # these answer before any lookup of those ids
+           "activity_id": 1, "upload_id": 1, "report_id": 1, "request_id": 1, "permit_id": 1,
+           "relocation_id": 1}
     for name, value in ids.items():
         path = path.replace(f"<{name}>", str(value))
     assert "<" not in path, f"no test id for {path}"
