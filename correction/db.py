@@ -86,6 +86,22 @@ def transaction() -> Iterator[sa.orm.Session]:
         session.info[_DEPTH] = depth
 
 
+def claim(record, expected, conflict: tuple[str, str], *conditions, **values) -> None:
+    """Move `record` on from one of the `expected` statuses with a conditional UPDATE that also bumps its version.
+
+    The UPDATE is the claim, not the read before it: of two people acting at the same moment, exactly one changes
+    the row and the other gets a Conflict (409) with `conflict`'s code and message.
+    """
+    model = type(record)
+    done = db.session.execute(
+        sa.update(model).where(model.id == record.id, model.status.in_(tuple(expected)),
+                               model.version == record.version, *conditions)
+        .values(version=model.version + 1, **values).execution_options(synchronize_session=False)).rowcount
+    if done != 1:
+        raise Conflict(*conflict)
+    db.session.expire(record)
+
+
 def is_unique_violation(exc: IntegrityError) -> bool:
     """True when the database refused a duplicate key (PostgreSQL SQLSTATE 23505, SQLite UNIQUE)."""
     orig = exc.orig

@@ -1,12 +1,16 @@
 """Test apps on the shared test database: built fresh, watched for ID-number leaks, emptied afterwards."""
 
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Flask
 
+from correction import clock
+from correction.clock import LOCAL_TZ
 from correction.db import db
 from correction.rules.identity import id_number_problem
 from mobile_api import create_app
@@ -58,3 +62,30 @@ def isolated_app(database_url: str, config_name: str = "testing", **overrides) -
             db.session.remove()
             db.engine.dispose()
     assert not leaks, f"a response body carried a full ID number: {leaks}"
+
+
+def at(year: int, month: int, day: int, hour: int = 12, minute: int = 0):
+    """Freeze the clock seam at a local (Asia/Shanghai) time."""
+    return clock.frozen(datetime(year, month, day, hour, minute, tzinfo=LOCAL_TZ))
+
+
+def race(app: Flask, calls: list[Callable]) -> list:
+    """Run each call with its own test client at the same moment; return the responses."""
+    barrier, responses = threading.Barrier(len(calls)), [None] * len(calls)
+
+    def run(index, call):
+        try:
+            client = app.test_client()
+            barrier.wait(timeout=10)
+            responses[index] = call(client)
+        except Exception as exc:  # reported by the assertion below, not lost in the thread
+            responses[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads)
+    assert all(not isinstance(r, Exception) for r in responses), responses
+    return responses

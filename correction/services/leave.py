@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from correction.clock import LOCAL_TZ, local_date
 from correction.components import components
-from correction.db import db, transaction
+from correction.db import claim, db, transaction
 from correction.errors import Conflict, Forbidden, InvalidTransition, NotFound, RuleViolation
 from correction.models import (
     ApprovalStep, ApproverLevel, Destination, EventKind, LeaveKind, LeaveRequest, LeaveStatus, Role, Subject,
@@ -22,6 +22,7 @@ from correction.services.paging import Page, page_of
 from correction.services.scope import require_officer, subject_filter, visible_subject
 from correction.services.subjects import record_event, serialize_on
 
+DECIDED = ("already_decided", "该申请已由他人处理。")
 OPEN = (LeaveStatus.submitted, LeaveStatus.forwarded, LeaveStatus.approved, LeaveStatus.departed)
 PENDING = (LeaveStatus.submitted, LeaveStatus.forwarded)
 AWAY = (LeaveStatus.approved, LeaveStatus.departed)
@@ -120,16 +121,6 @@ def _visible(actor: User, request_id: int) -> LeaveRequest:
     return request
 
 
-def _claim(request: LeaveRequest, expected: LeaveStatus, **values) -> None:
-    """The conditional UPDATE is the decision: of two officers deciding at once, one changes the row."""
-    done = db.session.execute(sa.update(LeaveRequest).where(
-        LeaveRequest.id == request.id, LeaveRequest.status == expected, LeaveRequest.version == request.version)
-        .values(version=request.version + 1, **values)).rowcount
-    if done != 1:
-        raise Conflict("already_decided", "该申请已由他人处理。")
-    db.session.expire(request)
-
-
 def decide(actor: User, request_id: int, *, as_of: datetime, approve: bool, opinion: str | None) -> LeaveRequest:
     """Approve, forward or reject at the actor's level.
 
@@ -151,13 +142,13 @@ def decide(actor: User, request_id: int, *, as_of: datetime, approve: bool, opin
         before = request.status
         if request.approver_level == ApproverLevel.county_agency and not at_county:
             # Above the office's authority: its opinion, favourable or not, goes to the county agency.
-            _claim(request, before, status=LeaveStatus.forwarded)
+            claim(request, (before,), DECIDED, status=LeaveStatus.forwarded)
             step, opinion = "forwarded", f"{'拟同意' if approve else '拟不同意'}：{opinion or ''}"
         elif not approve:
-            _claim(request, before, status=LeaveStatus.rejected, decided_at=as_of, decided_by_id=actor.id)
+            claim(request, (before,), DECIDED, status=LeaveStatus.rejected, decided_at=as_of, decided_by_id=actor.id)
             step = "rejected"
         else:
-            _claim(request, before, status=LeaveStatus.approved, decided_at=as_of, decided_by_id=actor.id)
+            claim(request, (before,), DECIDED, status=LeaveStatus.approved, decided_at=as_of, decided_by_id=actor.id)
             step = "approved"
             if request.kind == LeaveKind.extension:
                 original = db.session.get(LeaveRequest, request.extends_id)
@@ -175,7 +166,7 @@ def cancel(user: User, request_id: int, *, as_of: datetime) -> LeaveRequest:
         request = _own(user, request_id)
         if request.status not in (*PENDING, LeaveStatus.approved) or request.departed_at is not None:
             raise InvalidTransition("cannot_cancel", "已出发或已结束的外出不能撤回。")
-        _claim(request, request.status, status=LeaveStatus.cancelled)
+        claim(request, (request.status,), DECIDED, status=LeaveStatus.cancelled)
         record_step("cancelled", user, as_of, leave_id=request.id)
     return request
 
@@ -197,7 +188,7 @@ def depart(user: User, request_id: int, *, as_of: datetime) -> LeaveRequest:
         request = _own(user, request_id)
         if request.status != LeaveStatus.approved or local_date(as_of) < request.start_date:
             raise InvalidTransition("cannot_depart", "只有已批准的外出在开始日期后才能报告出发。")
-        _claim(request, LeaveStatus.approved, status=LeaveStatus.departed, departed_at=as_of)
+        claim(request, (LeaveStatus.approved,), DECIDED, status=LeaveStatus.departed, departed_at=as_of)
         record_step("departed", user, as_of, leave_id=request.id)
     return request
 
@@ -211,9 +202,9 @@ def return_from(user: User, request_id: int, *, as_of: datetime, location: dict)
         request = _own(user, request_id)
         if request.status not in AWAY or request.kind == LeaveKind.extension:
             raise InvalidTransition("cannot_return", "只有已批准或已出发的外出才能销假。")
-        _claim(request, request.status, status=LeaveStatus.returned, returned_at=as_of, return_lat=location["lat"],
-               return_lng=location["lng"], return_coord_type=location["coord_type"],
-               return_accuracy_m=location.get("accuracy_m"))
+        claim(request, (request.status,), DECIDED, status=LeaveStatus.returned, returned_at=as_of,
+              return_lat=location["lat"], return_lng=location["lng"], return_coord_type=location["coord_type"],
+              return_accuracy_m=location.get("accuracy_m"))
         late = local_date(as_of) > request.end_date
         record_step("returned", user, as_of, "逾期销假" if late else None, leave_id=request.id)
     return request

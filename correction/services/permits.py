@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from correction.clock import local_date
 from correction.components import components
-from correction.db import db, transaction
+from correction.db import claim, db, transaction
 from correction.errors import Conflict, Forbidden, InvalidTransition, NotFound, RuleViolation
 from correction.models import (
     ApproverLevel, LeaveKind, LeaveRequest, LeaveStatus, PermitStatus, Subject, SubjectStatus, TravelPermit, User,
@@ -16,7 +16,7 @@ from correction.models import (
 from correction.rules.leave import leave_days
 from correction.rules.terms import add_months
 from correction.services.accounts import supervisee_subject
-from correction.services.leave import OPEN, add_destinations, fast_track_problem, record_step
+from correction.services.leave import DECIDED, OPEN, add_destinations, fast_track_problem, record_step
 from correction.services.paging import Page, page_of
 from correction.services.subjects import serialize_on
 from correction.services.scope import is_county_officer, require_officer, subject_filter
@@ -73,16 +73,6 @@ def submit_permit(user: User, *, as_of: datetime, destinations: list[dict], vali
     return permit
 
 
-def _claim(permit: TravelPermit, expected: PermitStatus, **values) -> None:
-    """The conditional UPDATE is the decision: of two officers deciding at once, exactly one changes the row."""
-    done = db.session.execute(sa.update(TravelPermit).where(
-        TravelPermit.id == permit.id, TravelPermit.status == expected, TravelPermit.version == permit.version)
-        .values(version=permit.version + 1, **values)).rowcount
-    if done != 1:
-        raise Conflict("already_decided", "该申请已由他人处理。")
-    db.session.expire(permit)
-
-
 def _visible(actor: User, permit_id: int) -> TravelPermit:
     permit = db.session.scalar(sa.select(TravelPermit).join(Subject).where(
         TravelPermit.id == permit_id, subject_filter(actor)))
@@ -128,7 +118,7 @@ def decide_permit(actor: User, permit_id: int, *, as_of: datetime, approve: bool
         if approve and permit.subject.status != SubjectStatus.under_correction:
             raise InvalidTransition("not_under_correction", "矫正对象已不在矫正期间，不能批准。")
         status = PermitStatus.approved if approve else PermitStatus.rejected
-        _claim(permit, PermitStatus.submitted, status=status, decided_at=as_of, decided_by_id=actor.id)
+        claim(permit, (PermitStatus.submitted,), DECIDED, status=status, decided_at=as_of, decided_by_id=actor.id)
         record_step(status.value, actor, as_of, opinion, permit_id=permit.id)
     return permit
 
@@ -160,7 +150,7 @@ def revoke_permit(actor: User, permit_id: int, *, as_of: datetime, reason: str) 
         permit = _county_permit(actor, permit_id)
         if permit.status != PermitStatus.approved:
             raise InvalidTransition("cannot_revoke", "只有已批准的经常性跨市县活动许可才能撤销。")
-        _claim(permit, PermitStatus.approved, status=PermitStatus.revoked)
+        claim(permit, (PermitStatus.approved,), DECIDED, status=PermitStatus.revoked)
         record_step("revoked", actor, as_of, reason, permit_id=permit.id)
         _cancel_trips_not_begun(permit, actor, as_of, f"许可已撤销：{reason}")
     return permit
@@ -177,7 +167,7 @@ def cancel_permit(user: User, permit_id: int, *, as_of: datetime) -> TravelPermi
         if permit.status not in (PermitStatus.submitted, PermitStatus.approved):
             raise InvalidTransition("cannot_cancel", "已驳回、已撤销或已撤回的申请不能撤回。")
         was_approved = permit.status == PermitStatus.approved
-        _claim(permit, permit.status, status=PermitStatus.cancelled)
+        claim(permit, (permit.status,), DECIDED, status=PermitStatus.cancelled)
         record_step("cancelled", user, as_of, permit_id=permit.id)
         if was_approved:
             _cancel_trips_not_begun(permit, user, as_of, "本人撤回经常性跨市县活动许可。")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from correction.clock import LOCAL_TZ, local_date
 from correction.components import components
-from correction.db import db, transaction
+from correction.db import claim, db, transaction
 from correction.errors import Conflict, Forbidden, InvalidTransition, NotFound, RuleViolation
 from correction.models import (
     ACTIVE_STATUSES, ApprovalStep, EventKind, RelocationRequest, RelocationStatus, ReleaseType, Subject,
@@ -85,19 +85,6 @@ def _step(request: RelocationRequest, step: str, actor: User, as_of: datetime, o
     unit = actor.unit
     db.session.add(ApprovalStep(relocation_id=request.id, step=step, actor=actor, at=as_of, opinion=opinion,
                                 unit_id=unit.id if unit else None, level=unit.kind if unit else None))
-
-
-def _claim(request: RelocationRequest, expected: tuple[RelocationStatus, ...], conflict: tuple[str, str],
-           *conditions, **values) -> None:
-    """The conditional UPDATE is the step: of two officers acting at once, one changes the row, the other gets 409."""
-    done = db.session.execute(
-        sa.update(RelocationRequest)
-        .where(RelocationRequest.id == request.id, RelocationRequest.status.in_(expected), *conditions)
-        .values(version=RelocationRequest.version + 1, **values)
-        .execution_options(synchronize_session=False)).rowcount
-    if done != 1:
-        raise Conflict(*conflict)
-    db.session.expire(request)
 
 
 def _require_unit(actor: User, kind: UnitKind) -> None:
@@ -233,7 +220,7 @@ def give_opinion(actor: User, relocation_id: int, *, as_of: datetime, opinion: s
         if any(step.step == "opinion" for step in request.steps):
             raise Conflict("opinion_given", "司法所已提出意见。")
         version = request.version
-        _claim(request, UNDECIDED, ("concurrent_update", "申请已被他人修改，请刷新后重试。"),
+        claim(request, UNDECIDED, ("concurrent_update", "申请已被他人修改，请刷新后重试。"),
                RelocationRequest.version == version)
         _step(request, "opinion", actor, as_of, opinion)
     return _view(request, _rules())
@@ -252,7 +239,7 @@ def send_consultation(actor: User, relocation_id: int, *, as_of: datetime, sent_
         request = _writable(actor, relocation_id, (RelocationStatus.submitted,),
                             ("already_consulted", "已征求过接收地意见或已作出决定。"))
         _check_day("sent_on", sent_on, local_date(request.submitted_at), local_date(as_of), "发函日期")
-        _claim(request, (RelocationStatus.submitted,), _ALREADY_DECIDED, status=RelocationStatus.consulting,
+        claim(request, (RelocationStatus.submitted,), _ALREADY_DECIDED, status=RelocationStatus.consulting,
                consult_sent_on=sent_on)
         _step(request, "consult_sent", actor, as_of)
     return _view(request, _rules())
@@ -273,7 +260,7 @@ def record_consultation_reply(actor: User, relocation_id: int, *, as_of: datetim
         request = _writable(actor, relocation_id, (RelocationStatus.consulting,),
                             ("not_consulting", "尚未征求接收地意见，或已作出决定。"))
         _check_day("reply_on", reply_on, request.consult_sent_on, local_date(as_of), "回复日期")
-        _claim(request, (RelocationStatus.consulting,), _ALREADY_DECIDED, consult_reply_on=reply_on,
+        claim(request, (RelocationStatus.consulting,), _ALREADY_DECIDED, consult_reply_on=reply_on,
                consult_agreed=agreed)
         _step(request, "consult_agreed" if agreed else "consult_refused", actor, as_of, note)
     return _view(request, _rules())
@@ -301,7 +288,7 @@ def approve_relocation(actor: User, relocation_id: int, *, as_of: datetime, opin
             raise InvalidTransition("receiving_county_disagreed",
                                     "接收地不同意接收，须报上一级社区矫正机构协调，并登记协调后的回复。")
         today = local_date(as_of)
-        _claim(request, (RelocationStatus.consulting,), _ALREADY_DECIDED, RelocationRequest.consult_agreed.is_(True),
+        claim(request, (RelocationStatus.consulting,), _ALREADY_DECIDED, RelocationRequest.consult_agreed.is_(True),
                status=RelocationStatus.approved, decided_at=as_of, decided_by_id=actor.id,
                report_due=rules_of.report_due(rules, today))
         _step(request, "approved", actor, as_of, opinion)
@@ -319,7 +306,7 @@ def reject_relocation(actor: User, relocation_id: int, *, as_of: datetime, opini
     _require_unit(actor, UnitKind.county_agency)
     with transaction():
         request = _writable(actor, relocation_id, UNDECIDED, _ALREADY_DECIDED)
-        _claim(request, UNDECIDED, _ALREADY_DECIDED, status=RelocationStatus.rejected, decided_at=as_of,
+        claim(request, UNDECIDED, _ALREADY_DECIDED, status=RelocationStatus.rejected, decided_at=as_of,
                decided_by_id=actor.id)
         _step(request, "rejected", actor, as_of, opinion)
     return _view(request, _rules())
@@ -345,7 +332,7 @@ def hand_over(actor: User, relocation_id: int, *, as_of: datetime, handed_over_o
                             ("not_approved", "只有已批准且尚未移交的申请才能移交。"))
         _check_day("handed_over_on", handed_over_on, local_date(request.decided_at), local_date(as_of), "移交日期")
         office = _receiving_office(request, note, target_office_id)
-        _claim(request, (RelocationStatus.approved,), ("already_handed_over", "该申请已移交。"),
+        claim(request, (RelocationStatus.approved,), ("already_handed_over", "该申请已移交。"),
                status=RelocationStatus.handed_over, handed_over_on=handed_over_on, handover_note=note)
         _step(request, "handed_over", actor, as_of, note)
         if office is not None:
@@ -398,7 +385,7 @@ def record_reported(actor: User, relocation_id: int, *, as_of: datetime, reporte
         request = _writable(actor, relocation_id, (RelocationStatus.handed_over,),
                             ("not_handed_over", "移交之后才能登记报到，且只登记一次。"))
         _check_day("reported_on", reported_on, local_date(request.decided_at), local_date(as_of), "报到日期")
-        _claim(request, (RelocationStatus.handed_over,), ("already_reported", "已登记报到。"),
+        claim(request, (RelocationStatus.handed_over,), ("already_reported", "已登记报到。"),
                status=RelocationStatus.reported, reported_on=reported_on)
         late = reported_on > request.report_due
         _step(request, "reported", actor, as_of, "逾期报到" if late else None)

@@ -1,6 +1,5 @@
 """Activity records through the API: officers record, supervisees submit and officers decide; monthly hours."""
 
-import threading
 
 import pytest
 import sqlalchemy as sa
@@ -10,6 +9,7 @@ from correction.errors import InvalidTransition
 from correction.models import Activity, ActivityStatus, User
 from correction.services import activities
 from tests.factories import bearer, intake_body
+from tests.apps import race
 
 SUBJECTS, ME = "/api/v1/subjects", "/api/v1/me/activities"
 
@@ -135,25 +135,6 @@ def test_a_rejected_submission_does_not_count(app, client, world, frozen):
     assert error(decide(client, world, activity["id"], "confirm"), 409)["code"] == "already_decided"
 
 
-def race(app, calls):
-    """Run each call with its own test client at the same moment; return the responses (or exceptions)."""
-    barrier, responses = threading.Barrier(len(calls)), [None] * len(calls)
-
-    def run(index, call):
-        try:
-            client = app.test_client()
-            barrier.wait(timeout=10)
-            responses[index] = call(client)
-        except Exception as exc:  # reported by the caller's assertions, not lost in the thread
-            responses[index] = exc
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
-    return responses
 
 
 @pytest.mark.parametrize("round_", range(3))

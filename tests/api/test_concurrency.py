@@ -1,6 +1,5 @@
 """Two people acting on one record at once: one succeeds, the other gets 409; nothing is duplicated."""
 
-import threading
 
 import sqlalchemy as sa
 
@@ -9,23 +8,9 @@ from correction.errors import Conflict
 from correction.models import Level, Subject, SubjectEvent, User
 from correction.services import subjects
 from tests.factories import intake_body
+from tests.apps import race
 
 
-def race(app, calls):
-    """Run each call with its own test client at the same moment; return the responses."""
-    barrier, responses = threading.Barrier(len(calls)), [None] * len(calls)
-
-    def run(index, call):
-        client = app.test_client()
-        barrier.wait()
-        responses[index] = call(client)
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return responses
 
 
 def test_two_officers_reporting_in_at_once(app, world, frozen):

@@ -1,24 +1,20 @@
 """外出 end to end: the ≤ 7-day and > 7-day paths, the fast track, return and overdue return, extension, the
 monthly list, the 409 race with real concurrent requests, and idempotent retries."""
 
-from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
-from correction import clock
 from correction.db import db
 from correction.models import LeaveRequest
-from tests.api.test_concurrency import race
 from tests.factories import supervisee_headers
+from tests.apps import at, race
 
 ME = "/api/v1/me/leave-requests"
 DALIAN = [{"city_code": "210200", "city_name": "大连市"}]
 SHENYANG_BEIJING = [{"city_code": "210100", "city_name": "沈阳市"}, {"city_code": "110000", "city_name": "北京市"}]
 
 
-def at(year, month, day, hour=12):
-    return clock.frozen(datetime(year, month, day, hour - 8, 0, tzinfo=UTC))
 
 
 @pytest.fixture

@@ -2,18 +2,17 @@
 notified under the permit and returned (销假) through the leave endpoints, cancellation and revocation, the
 validity bounds of the rule table, the fast track, the 409 race and idempotent retries."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from correction import clock
 from correction.components import components
 from correction.db import db
 from correction.models import ApprovalStep, Destination, LeaveRequest, TravelPermit
 from correction.rules.terms import add_months
-from tests.api.test_concurrency import race
 from tests.factories import supervisee_headers
+from tests.apps import at, race
 
 ME = "/api/v1/me/travel-permits"
 OFFICERS = "/api/v1/travel-permits"
@@ -23,8 +22,6 @@ HOME = {"lat": 39.05, "lng": 121.72, "coord_type": "wgs84"}
 ROLE = {"enterprise_name": "大连某机械有限公司", "credit_code": "91210213MA0XXXXX1B", "role": "legal_representative"}
 
 
-def at(year, month, day, hour=12):
-    return clock.frozen(datetime(year, month, day, hour - 8, 0, tzinfo=UTC))
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """变更执行地 through the API: the whole chain into a county of this deployment and into one outside it, every
 deadline from the rule table, missed deadlines, bad input, scope and roles, races and idempotent retries."""
 
-import threading
 import tomllib
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -11,7 +10,6 @@ import sqlalchemy as sa
 
 from config import RuleTable
 from config.rules import RULES_DIR
-from correction import clock
 from correction.components import components
 from correction.db import db
 from correction.models import ApprovalStep, RelocationRequest, Role, Subject, User
@@ -19,15 +17,13 @@ from correction.rules.relocation import RelocationRules
 from correction.services import org
 from correction.services.relocation import relocation_deadlines_missed, relocation_deadlines_missed_in_scope
 from tests.factories import PASSWORD, login, supervisee_headers
+from tests.apps import at, race
 
 MINE, QUEUE = "/api/v1/me/relocation-requests", "/api/v1/relocation-requests"
 COUNTY_B, OUTSIDE = "210214", "110105"  # county B of the test world; 北京市朝阳区, not in this deployment
 MOVE = date(2027, 1, 5)
 
 
-def at(year, month, day, hour=12):
-    """Freeze the clock at a local (Asia/Shanghai) hour."""
-    return clock.frozen(local(year, month, day, hour))
 
 
 def local(year, month, day, hour=12) -> datetime:
@@ -497,26 +493,6 @@ def test_staff_and_supervisees_keep_to_their_routes(client, world, me):
 
 # --- races and retries ------------------------------------------------------------------------------------
 
-def race(app, calls):
-    """Run each call with its own test client at the same moment; return the responses (or exceptions)."""
-    barrier, responses = threading.Barrier(len(calls)), [None] * len(calls)
-
-    def run(index, call):
-        try:
-            client = app.test_client()
-            barrier.wait(timeout=10)
-            responses[index] = call(client)
-        except Exception as exc:  # reported by the caller's assertions, not lost in the thread
-            responses[index] = exc
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
-    assert all(not isinstance(r, Exception) for r in responses), responses
-    return responses
 
 
 @pytest.mark.parametrize("round_", range(3))

@@ -1,21 +1,18 @@
 """Reports from the mini-program, the review queue and /me/obligations, with time frozen on the clock seam."""
 
-from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
-from correction import clock
 from correction.db import db
 from correction.models import Report
 from tests.factories import supervisee_headers
+from tests.apps import at
 
 # Subject a1: judgment effective 2026-11-20, recorded 普管; it reports in on Monday 2026-11-23 and is then a
 # new intake (严管, weekly reports) until 2027-01-23.
 
 
-def at(year, month, day, hour=12):
-    return clock.frozen(datetime(year, month, day, hour - 8, 0, tzinfo=UTC))
 
 
 @pytest.fixture
