@@ -90,7 +90,7 @@ def _report_streams(ctx: _Ctx, scope):
             yield stmt
 
 
-def _hours(ctx: _Ctx, scope, scoped: bool):
+def _hours(ctx: _Ctx, scope):
     month = latest_closed_period("monthly", ctx.today, 0, ctx.anchor)
     span, level = _level_on(month.end, ctx)
     rules = components().rules
@@ -98,29 +98,21 @@ def _hours(ctx: _Ctx, scope, scoped: bool):
         by_level = rules[f"obligations.monthly_hours.{kind}"]
         required = sa.case(*((level == lv, sa.literal(int(h * 60))) for lv, h in by_level.items()),
                            else_=sa.literal(0))
-        # One grouped pass over the month's confirmed activities (of the scope's subjects when scoped), joined
-        # once: a per-subject correlated sum costs two index probes for every subject of the country.
-        sums = sa.select(Activity.subject_id, sa.func.sum(Activity.minutes).label("minutes")).where(
-            Activity.kind == kind, Activity.status == ActivityStatus.confirmed,
-            Activity.occurred_on.between(month.start, month.end))
-        if scoped:
-            sums = sums.where(Activity.subject_id.in_(sa.select(Subject.id).where(scope).correlate(None)))
-        sums = sums.group_by(Activity.subject_id).subquery()
-        done = sa.func.coalesce(sums.c.minutes, 0)
+        done = sa.select(sa.func.coalesce(sa.func.sum(Activity.minutes), 0)).where(
+            Activity.subject_id == Subject.id, Activity.kind == kind, Activity.status == ActivityStatus.confirmed,
+            Activity.occurred_on.between(month.start, month.end)).scalar_subquery()
         columns = _columns(f"{kind}_hours", month, month.end)[:7] + [required.label("required_minutes"),
                                                                    done.label("done_minutes")]
-        yield (sa.select(*columns).join(SubjectLevel, span).outerjoin(sums, sums.c.subject_id == Subject.id)
-               .where(scope, _active_over(month), done < required))
+        yield sa.select(*columns).join(SubjectLevel, span).where(scope, _active_over(month), done < required)
 
 
 def find_overdue(as_of: datetime, scope: sa.ColumnElement[bool] | None = None) -> list[OverdueItem]:
     """Every subject matching `scope` (a SQL condition on Subject) past a deadline at `as_of`, most late first."""
     rules = components().rules
-    scoped = scope is not None
-    scope = scope if scoped else sa.true()
+    scope = sa.true() if scope is None else scope
     ctx = _Ctx(local_date(as_of), rules["classification.new_intake_strict_months"],
                rules["obligations.biweekly_anchor"])
-    union = sa.union_all(_report_in(ctx, scope), *_report_streams(ctx, scope), *_hours(ctx, scope, scoped)).subquery()
+    union = sa.union_all(_report_in(ctx, scope), *_report_streams(ctx, scope), *_hours(ctx, scope)).subquery()
     rows = db.session.execute(sa.select(union)).all()
     items = [OverdueItem(row.subject_id, row.subject_name, row.office_id, row.kind, row.period_start,
                          row.period_end, row.due, (ctx.today - row.due).days, _hours_of(row.required_minutes),
