@@ -71,6 +71,9 @@ class LeaveRequest(db.Model):
         primaryjoin="Destination.leave_id == LeaveRequest.id", order_by="Destination.id", viewonly=False)
     steps: Mapped[list["ApprovalStep"]] = relationship(
         primaryjoin="ApprovalStep.leave_id == LeaveRequest.id", order_by="ApprovalStep.id")
+    attachments: Mapped[list["Upload"]] = relationship(  # noqa: F821 (correction.models.obligation)
+        primaryjoin="Upload.leave_id == LeaveRequest.id", foreign_keys="Upload.leave_id", order_by="Upload.id",
+        viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (sa.Index("ix_leave_requests_subject_dates", "subject_id", "start_date", "end_date"),)

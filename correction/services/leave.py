@@ -21,6 +21,7 @@ from correction.services.obligations import timeline_of
 from correction.services.paging import Page, page_of
 from correction.services.scope import require_officer, subject_filter, visible_subject
 from correction.services.subjects import record_event, serialize_on
+from correction.services.uploads import attach_to_leave
 
 DECIDED = ("already_decided", "该申请已由他人处理。")
 OPEN = (LeaveStatus.submitted, LeaveStatus.forwarded, LeaveStatus.approved, LeaveStatus.departed)
@@ -70,8 +71,8 @@ def fast_track_problem(subject: Subject, today: date) -> str | None:
 
 
 def submit_leave(user: User, *, as_of: datetime, destinations: list[dict], start_date: date, end_date: date,
-                 reason_type: str, reason: str, itinerary: str | None = None, fast_track: bool = False
-                 ) -> LeaveRequest:
+                 reason_type: str, reason: str, itinerary: str | None = None, fast_track: bool = False,
+                 attachments: list[int] = ()) -> LeaveRequest:
     """A trip request, routed by its days; short notice is a warning, caps and conflicts refuse it.
 
     :raises RuleViolation: dates, reason or destinations break a rule, or the fast track is not open to them.
@@ -109,6 +110,7 @@ def submit_leave(user: User, *, as_of: datetime, destinations: list[dict], start
         db.session.add(request)
         db.session.flush()
         add_destinations(destinations, leave_id=request.id)
+        attach_to_leave(subject, request.id, attachments)
         record_step("submitted", user, as_of, reason, leave_id=request.id)
     return request
 
@@ -300,6 +302,20 @@ def fast_track_stats(scope: sa.ColumnElement[bool], start: datetime, end: dateti
     hours = [(decided - submitted).total_seconds() / 3600 for submitted, decided, _ in rows]
     within = sum(1 for _, decided, due in rows if decided <= due)
     return FastTrackStats(len(rows), round(statistics.median(hours), 2), round(within / len(rows), 4))
+
+
+def escalate_missed_fast_track(as_of: datetime) -> list[LeaveRequest]:
+    """Fast-track requests still undecided past their deadline: mark each once (escalated to the county agency's
+    head) and return the newly escalated ones, for the scheduler to notify. A second call marks nothing twice."""
+    with transaction():
+        due = list(db.session.scalars(sa.select(LeaveRequest).where(
+            LeaveRequest.fast_track.is_(True), LeaveRequest.status.in_(PENDING),
+            LeaveRequest.decision_due_at < as_of, LeaveRequest.escalated_at.is_(None)).with_for_update()))
+        for request in due:
+            request.escalated_at = as_of
+            record_step("escalated", None, as_of, "涉企简捷审批超过时限，已报县级社区矫正机构负责人",
+                        leave_id=request.id)
+    return due
 
 
 def overdue_returns_in_scope(actor: User, as_of: datetime) -> list[LeaveRequest]:

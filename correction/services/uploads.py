@@ -130,6 +130,20 @@ def photo_for_officer(actor: User, upload_id: int) -> tuple[bytes, str]:
     return components().files.get(upload.storage_key), upload.content_type
 
 
+def attach_to_leave(subject: Subject, leave_id: int, upload_ids) -> None:
+    """Attach the subject's unattached uploads to a trip request as its proof (诊断证明、单位证明…).
+
+    :raises RuleViolation: more than MAX_PHOTOS_PER_REPORT files, or an id that is not an unattached upload.
+    """
+    ids = list(dict.fromkeys(upload_ids))
+    if len(ids) > MAX_PHOTOS_PER_REPORT:
+        raise RuleViolation.on("attachments", f"最多{MAX_PHOTOS_PER_REPORT}个附件。", "too_many_photos")
+    if ids and db.session.execute(
+            sa.update(Upload).where(Upload.id.in_(ids), Upload.subject_id == subject.id, Upload.report_id.is_(None),
+                                    Upload.leave_id.is_(None)).values(leave_id=leave_id)).rowcount != len(ids):
+        raise RuleViolation.on("attachments", "附件不存在、不是本人上传或已被使用。", "invalid_photo")
+
+
 def attach_photos(subject: Subject, report: Report, upload_ids) -> None:
     """Attach the subject's unattached uploads to its report, inside the caller's transaction (which commits).
 
@@ -155,7 +169,8 @@ def attach_photos(subject: Subject, report: Report, upload_ids) -> None:
             raise ValueError(f"report {report.id} is not subject {subject.id}'s")
         claimed = db.session.execute(
             sa.update(Upload)
-            .where(Upload.id.in_(ids), Upload.subject_id == subject.id, Upload.report_id.is_(None))
+            .where(Upload.id.in_(ids), Upload.subject_id == subject.id, Upload.report_id.is_(None),
+                   Upload.leave_id.is_(None))
             .values(report_id=report.id)).rowcount
         if claimed != len(ids):
             raise invalid

@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from correction.models import ApproverLevel, LeaveKind, LeaveStatus
-from mobile_api.schemas.base import PageArgsSchema, StrictSchema, page_schema, text
+from mobile_api.schemas.base import PageArgsSchema, StrictSchema, page_schema, record_id, text
 from mobile_api.schemas.reports import LocationSchema, SubjectRefSchema
 
 REASON_TYPES = ("medical", "education", "litigation", "family", "work", "business")
@@ -26,6 +26,8 @@ class LeaveCreateSchema(StrictSchema):
     reason = text(300, required=True)
     itinerary = text(2000, load_default=None)
     fast_track = fields.Boolean(load_default=False, metadata={"description": "涉企简捷通道 (business trips)"})
+    attachments = fields.List(record_id(), load_default=list, metadata={
+        "description": "upload ids (POST /me/uploads): 诊断证明、单位证明、入学证明、法律文书、企业证明…"})
 
     @validates_schema
     def end_after_start(self, data, **kwargs):
@@ -67,7 +69,12 @@ class LeaveSchema(Schema):
     returned_at = fields.DateTime(allow_none=True)
     extends_id = fields.Integer(allow_none=True)
     permit_id = fields.Integer(allow_none=True)
+    escalated_at = fields.DateTime(allow_none=True, metadata={"description": "fast-track deadline missed"})
+    attachments = fields.Method("dump_attachments")
     steps = fields.List(fields.Nested(StepSchema), required=True)
+
+    def dump_attachments(self, request):
+        return [upload.id for upload in request.attachments]
 
 
 class DecisionSchema(StrictSchema):

@@ -1,12 +1,14 @@
 """外出 end to end: the ≤ 7-day and > 7-day paths, the fast track, return and overdue return, extension, the
 monthly list, the 409 race with real concurrent requests, and idempotent retries."""
 
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from correction.db import db
 from correction.models import LeaveRequest
+from correction.services import leave
 from tests.factories import supervisee_headers
 from tests.apps import at, race
 
@@ -208,3 +210,19 @@ def test_two_overlapping_requests_at_once_create_one(app, client, world, me):
     assert sorted(r.status_code for r in responses) == [201, 409]
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LeaveRequest)) == 1
+
+
+def test_a_missed_fast_track_deadline_is_escalated_once(app, client, world, me):
+    role = {"enterprise_name": "大连某机械有限公司", "credit_code": "91210213MA0XXXXX1B", "role": "manager"}
+    client.patch(f"/api/v1/subjects/{world.subjects['a1']}", headers=world.h("officer_a1"),
+                 json={"enterprise_role": role, "reason": "核实任职"})
+    with at(2027, 2, 1, 9):
+        request_id = ask(client, me, start="2027-02-02", end="2027-02-03", reason_type="business",
+                         fast_track=True).get_json()["id"]
+    with app.app_context():
+        assert leave.escalate_missed_fast_track(datetime(2027, 2, 2, 0, 59, tzinfo=UTC)) == []  # 08:59 next day
+        late = leave.escalate_missed_fast_track(datetime(2027, 2, 2, 1, 1, tzinfo=UTC))
+        assert [r.id for r in late] == [request_id]
+        assert leave.escalate_missed_fast_track(datetime(2027, 2, 2, 3, 0, tzinfo=UTC)) == []
+    body = client.get(ME, headers=me).get_json()["items"][0]
+    assert body["escalated_at"].startswith("2027-02-02T01:01") and body["steps"][-1]["step"] == "escalated"

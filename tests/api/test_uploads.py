@@ -538,3 +538,17 @@ def test_photos_go_with_a_report_and_officers_can_see_them(app, client, world, a
     seen = client.get(f"/api/v1/uploads/{photo}", headers=world.h("officer_a1"))
     assert seen.status_code == 200 and seen.mimetype == "image/jpeg"
     assert client.get(f"/api/v1/uploads/{photo}", headers=world.h("officer_b1")).status_code == 404
+
+
+def test_proof_documents_go_with_a_leave_request_once(app, client, world, a1):
+    with clock.frozen(datetime(2026, 11, 26, 4, 0, tzinfo=UTC)):
+        client.post(f"/api/v1/subjects/{world.subjects['a1']}/report-in", json={}, headers=world.h("officer_a1"))
+        proof = uploaded(post_photo(client, a1, jpeg()))["id"]
+        body = {"destinations": [{"city_code": "210100", "city_name": "沈阳市"}], "start_date": "2026-12-01",
+                "end_date": "2026-12-02", "reason_type": "medical", "reason": "复查", "attachments": [proof]}
+        created = client.post("/api/v1/me/leave-requests", json=body, headers=a1)
+        assert created.status_code == 201 and created.get_json()["attachments"] == [proof]
+        reused = client.post("/api/v1/me/leave-requests", headers=a1,
+                             json={**body, "start_date": "2026-12-10", "end_date": "2026-12-11"})
+    assert reused.status_code == 422 and "attachments" in reused.get_json()["error"]["fields"]
+    assert client.get(f"/api/v1/uploads/{proof}", headers=world.h("officer_a1")).status_code == 200
