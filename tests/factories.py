@@ -1,8 +1,9 @@
 """Rows for tests: a two-county world, valid ID numbers, intake bodies, and logged-in headers."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 
+from correction import clock
 from correction.models import Role, UnitKind
 from correction.rules.identity import check_character
 from correction.services import org
@@ -51,8 +52,18 @@ class World:
         return self.headers[who]
 
 
+# Worlds are built at a fixed instant before every instant the tests freeze, so that results never depend on when
+# the suite runs (built on the wall clock late in the day, an intake would sort after the steps a test freezes).
+WORLD_BUILT_AT = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)  # 12:00 in Asia/Shanghai
+
+
 def build_world(client) -> World:
-    """County A (offices A1, A2; procuratorate PA) and county B (office B1; procuratorate PB)."""
+    """County A (offices A1, A2; procuratorate PA) and county B (office B1; procuratorate PB), at WORLD_BUILT_AT."""
+    with clock.frozen(WORLD_BUILT_AT):
+        return _build_world(client)
+
+
+def _build_world(client) -> World:
     world = World()
     for key, county_code in (("a", "210213"), ("b", "210214")):
         county = org.create_unit(UnitKind.county_agency, county_code, f"县级机构{key.upper()}")
