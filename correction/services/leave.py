@@ -19,7 +19,7 @@ from correction.rules.leave import check_leave, city_code_problem, fast_track_re
 from correction.services.accounts import supervisee_subject
 from correction.services.obligations import timeline_of
 from correction.services.paging import Page, page_of
-from correction.services.scope import require_officer, subject_filter, visible_subject
+from correction.services.scope import require_officer, subject_filter, visible_record, visible_subject
 from correction.services.subjects import record_event, serialize_on
 from correction.services.uploads import attach_to_leave
 
@@ -116,11 +116,7 @@ def submit_leave(user: User, *, as_of: datetime, destinations: list[dict], start
 
 
 def _visible(actor: User, request_id: int) -> LeaveRequest:
-    request = db.session.scalar(sa.select(LeaveRequest).join(Subject).where(
-        LeaveRequest.id == request_id, subject_filter(actor)))
-    if request is None:
-        raise NotFound("leave_not_found", "外出申请不存在。")
-    return request
+    return visible_record(actor, LeaveRequest, request_id, ("leave_not_found", "外出申请不存在。"))
 
 
 def decide(actor: User, request_id: int, *, as_of: datetime, approve: bool, opinion: str | None) -> LeaveRequest:

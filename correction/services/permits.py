@@ -19,7 +19,7 @@ from correction.services.accounts import supervisee_subject
 from correction.services.leave import DECIDED, OPEN, add_destinations, fast_track_problem, record_step
 from correction.services.paging import Page, page_of
 from correction.services.subjects import serialize_on
-from correction.services.scope import is_county_officer, require_officer, subject_filter
+from correction.services.scope import is_county_officer, require_officer, subject_filter, visible_record
 
 # A trip under a permit has no reason type of its own (the permit's reason covers it); this one is in the
 # `leave.reason_types` list, so the leave lists and statistics read it like any other trip.
@@ -74,11 +74,7 @@ def submit_permit(user: User, *, as_of: datetime, destinations: list[dict], vali
 
 
 def _visible(actor: User, permit_id: int) -> TravelPermit:
-    permit = db.session.scalar(sa.select(TravelPermit).join(Subject).where(
-        TravelPermit.id == permit_id, subject_filter(actor)))
-    if permit is None:
-        raise NotFound("permit_not_found", "经常性跨市县活动申请不存在。")
-    return permit
+    return visible_record(actor, TravelPermit, permit_id, ("permit_not_found", "经常性跨市县活动申请不存在。"))
 
 
 def _own(user: User, permit_id: int) -> TravelPermit:

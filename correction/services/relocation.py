@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from correction.clock import LOCAL_TZ, local_date
 from correction.components import components
 from correction.db import claim, db, transaction
-from correction.errors import Conflict, Forbidden, InvalidTransition, NotFound, RuleViolation
+from correction.errors import Conflict, Forbidden, InvalidTransition, RuleViolation
 from correction.models import (
     ACTIVE_STATUSES, ApprovalStep, EventKind, RelocationRequest, RelocationStatus, ReleaseType, Subject,
     SubjectStatus, Unit, UnitKind, User,
@@ -25,7 +25,7 @@ from correction.rules import relocation as rules_of
 from correction.rules.relocation import Deadlines, RelocationRules
 from correction.services.accounts import supervisee_subject
 from correction.services.paging import Page, page_of
-from correction.services.scope import require_officer, subject_filter
+from correction.services.scope import require_officer, subject_filter, visible_record
 from correction.services.subjects import record_event
 
 OPEN = (RelocationStatus.submitted, RelocationStatus.consulting, RelocationStatus.approved,
@@ -101,11 +101,7 @@ def _require_unit(actor: User, kind: UnitKind) -> None:
 
 
 def _visible(actor: User, relocation_id: int) -> RelocationRequest:
-    request = db.session.scalar(sa.select(RelocationRequest).join(Subject, Subject.id == RelocationRequest.subject_id)
-                                .where(RelocationRequest.id == relocation_id, subject_filter(actor)))
-    if request is None:
-        raise NotFound("relocation_not_found", "变更执行地申请不存在。")
-    return request
+    return visible_record(actor, RelocationRequest, relocation_id, ("relocation_not_found", "变更执行地申请不存在。"))
 
 
 def _writable(actor: User, relocation_id: int, expected: tuple[RelocationStatus, ...],

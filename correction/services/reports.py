@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from correction.clock import local_date
 from correction.components import components
 from correction.db import db, transaction
-from correction.errors import Conflict, InvalidTransition, NotFound, RuleViolation
+from correction.errors import Conflict, InvalidTransition, RuleViolation
 from correction.models import ACTIVE_STATUSES, Report, ReportKind, Subject, SubjectStatus, User
 from correction.rules.periods import Period, period_containing
 from correction.services.accounts import supervisee_subject
@@ -16,7 +16,7 @@ from correction.services.obligations import (
     HOUR_KINDS, confirmed_minutes, reported_periods, required_hours, stream, stream_periods, timeline_of,
 )
 from correction.services.paging import Page, page_of
-from correction.services.scope import require_officer, subject_filter
+from correction.services.scope import require_officer, subject_filter, visible_record
 from correction.services.uploads import attach_photos
 
 
@@ -93,10 +93,7 @@ def review_report(actor: User, report_id: int, *, as_of: datetime, comment: str 
     """
     require_officer(actor)
     with transaction():
-        report = db.session.scalar(sa.select(Report).join(Subject).where(Report.id == report_id,
-                                                                         subject_filter(actor)))
-        if report is None:
-            raise NotFound("report_not_found", "报告不存在。")
+        report = visible_record(actor, Report, report_id, ("report_not_found", "报告不存在。"))
         claimed = db.session.execute(sa.update(Report).where(Report.id == report.id, Report.reviewed_at.is_(None))
                                      .values(reviewed_at=as_of, reviewed_by_id=actor.id, review_comment=comment,
                                              flagged=flagged)).rowcount

@@ -46,3 +46,15 @@ def visible_subject(actor: User, subject_id: int) -> Subject:
 
 def is_county_officer(actor: User) -> bool:
     return actor.role == Role.officer and actor.unit is not None and actor.unit.kind == UnitKind.county_agency
+
+
+def visible_record(actor: User, model, record_id: int, not_found: tuple[str, str]):
+    """A record about a subject (report, request …) if the actor may read that subject's file.
+
+    :raises NotFound: missing or outside the actor's scope, with `not_found`'s code and message.
+    """
+    record = db.session.scalar(sa.select(model).join(Subject, Subject.id == model.subject_id)
+                               .where(model.id == record_id, subject_filter(actor)))
+    if record is None:
+        raise NotFound(*not_found)
+    return record
