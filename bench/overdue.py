@@ -66,7 +66,6 @@ SHORT_MONTH_SHARE = 0.08    # subject-months, per kind, with one session missing
 LIFE_EVENT_SHARE = 0.10     # subject-months with a 及时报告 (life event)
 SESSION_MINUTES = {"education": 240, "public_welfare": 480}  # one education session, one public-welfare day
 TABLES = ("units", "users", "subjects", "subject_levels", "subject_events", "reports", "activities")
-OTHER_TABLES = ("enterprise_roles", "activation_codes", "supervisee_accounts", "uploads", "idempotency_records")
 
 REPORT_TEXT = {
     "periodic": ["本周期遵守法律法规和监督管理规定，按时参加教育学习和公益活动，工作生活稳定，无违法违纪行为。",
@@ -346,8 +345,10 @@ def _drop_constraints_and_indexes(conn: psycopg.Connection) -> list[str]:
             match = re.match(r"CREATE (?:UNIQUE )?INDEX (\S+) ON", statement)
             if match:
                 conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(match.group(1))))
+        everything = [row[0] for row in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")]
         conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY").format(
-            sql.SQL(", ").join(sql.Identifier(t) for t in TABLES + OTHER_TABLES)))
+            sql.SQL(", ").join(sql.Identifier(t) for t in everything)))
     return restore
 
 

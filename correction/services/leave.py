@@ -12,13 +12,14 @@ from correction.components import components
 from correction.db import claim, db, transaction
 from correction.errors import Conflict, Forbidden, InvalidTransition, NotFound, RuleViolation
 from correction.models import (
-    ApprovalStep, ApproverLevel, Destination, EventKind, LeaveKind, LeaveRequest, LeaveStatus, Role, Subject,
+    ApproverLevel, Destination, EventKind, LeaveKind, LeaveRequest, LeaveStatus, Subject,
     SubjectStatus, UnitKind, User,
 )
 from correction.rules.leave import check_leave, city_code_problem, fast_track_refusal, leave_days
 from correction.services.accounts import supervisee_subject
 from correction.services.obligations import timeline_of
 from correction.services.paging import Page, page_of
+from correction.services.steps import record_step
 from correction.services.scope import require_officer, subject_filter, visible_record, visible_subject
 from correction.services.subjects import record_event, serialize_on
 from correction.services.uploads import attach_to_leave
@@ -27,14 +28,6 @@ DECIDED = ("already_decided", "该申请已由他人处理。")
 OPEN = (LeaveStatus.submitted, LeaveStatus.forwarded, LeaveStatus.approved, LeaveStatus.departed)
 PENDING = (LeaveStatus.submitted, LeaveStatus.forwarded)
 AWAY = (LeaveStatus.approved, LeaveStatus.departed)
-
-
-def record_step(step: str, actor: User | None, as_of: datetime, opinion: str | None = None, **owner: int) -> None:
-    """One step on a request's path (`leave_id=`, `permit_id=` or `relocation_id=` names the request)."""
-    officer = actor if actor is not None and actor.role == Role.officer else None
-    db.session.add(ApprovalStep(step=step, actor_id=actor.id if actor else None, opinion=opinion, at=as_of,
-                                unit_id=officer.unit_id if officer else None,
-                                level=officer.unit.kind if officer else None, **owner))
 
 
 def add_destinations(destinations: list[dict], **owner: int) -> None:

@@ -114,9 +114,10 @@ def find_overdue(as_of: datetime, scope: sa.ColumnElement[bool] | None = None) -
                rules["obligations.biweekly_anchor"])
     union = sa.union_all(_report_in(ctx, scope), *_report_streams(ctx, scope), *_hours(ctx, scope)).subquery()
     rows = db.session.execute(sa.select(union)).all()
-    items = [OverdueItem(row.subject_id, row.subject_name, row.office_id, row.kind, row.period_start,
-                         row.period_end, row.due, (ctx.today - row.due).days, _hours_of(row.required_minutes),
-                         _hours_of(row.done_minutes)) for row in rows]
+    # Unpacked by position: attribute access per row costs a second at national scale (bench/overdue.py).
+    items = [OverdueItem(subject_id, name, office_id, kind, start, end, due, (ctx.today - due).days,
+                         _hours_of(required), _hours_of(done))
+             for subject_id, name, office_id, kind, start, end, due, required, done in rows]
     return sorted(items, key=lambda item: (-item.days_late, item.subject_id, item.kind))
 
 

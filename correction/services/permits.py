@@ -16,7 +16,8 @@ from correction.models import (
 from correction.rules.leave import leave_days
 from correction.rules.terms import add_months
 from correction.services.accounts import supervisee_subject
-from correction.services.leave import DECIDED, OPEN, add_destinations, fast_track_problem, record_step
+from correction.services.leave import DECIDED, OPEN, add_destinations, fast_track_problem
+from correction.services.steps import record_step
 from correction.services.paging import Page, page_of
 from correction.services.subjects import serialize_on
 from correction.services.scope import is_county_officer, require_officer, subject_filter, visible_record

@@ -26,6 +26,7 @@ from correction.rules.relocation import Deadlines, RelocationRules
 from correction.services.accounts import supervisee_subject
 from correction.services.paging import Page, page_of
 from correction.services.scope import require_officer, subject_filter, visible_record
+from correction.services.steps import record_step
 from correction.services.subjects import record_event
 
 OPEN = (RelocationStatus.submitted, RelocationStatus.consulting, RelocationStatus.approved,
@@ -79,12 +80,6 @@ def _view(request: RelocationRequest, rules: RelocationRules) -> Relocation:
     late = None if request.reported_on is None else request.reported_on > request.report_due
     return Relocation(request, _deadlines(request, rules),
                       rules_of.warnings(rules, local_date(request.submitted_at), request.move_date), late)
-
-
-def _step(request: RelocationRequest, step: str, actor: User, as_of: datetime, opinion: str | None = None) -> None:
-    unit = actor.unit
-    db.session.add(ApprovalStep(relocation_id=request.id, step=step, actor=actor, at=as_of, opinion=opinion,
-                                unit_id=unit.id if unit else None, level=unit.kind if unit else None))
 
 
 def _require_unit(actor: User, kind: UnitKind) -> None:
@@ -218,7 +213,7 @@ def give_opinion(actor: User, relocation_id: int, *, as_of: datetime, opinion: s
         version = request.version
         claim(request, UNDECIDED, ("concurrent_update", "申请已被他人修改，请刷新后重试。"),
                RelocationRequest.version == version)
-        _step(request, "opinion", actor, as_of, opinion)
+        record_step("opinion", actor, as_of, opinion, relocation_id=request.id)
     return _view(request, _rules())
 
 
@@ -237,7 +232,7 @@ def send_consultation(actor: User, relocation_id: int, *, as_of: datetime, sent_
         _check_day("sent_on", sent_on, local_date(request.submitted_at), local_date(as_of), "发函日期")
         claim(request, (RelocationStatus.submitted,), _ALREADY_DECIDED, status=RelocationStatus.consulting,
                consult_sent_on=sent_on)
-        _step(request, "consult_sent", actor, as_of)
+        record_step("consult_sent", actor, as_of, relocation_id=request.id)
     return _view(request, _rules())
 
 
@@ -258,7 +253,7 @@ def record_consultation_reply(actor: User, relocation_id: int, *, as_of: datetim
         _check_day("reply_on", reply_on, request.consult_sent_on, local_date(as_of), "回复日期")
         claim(request, (RelocationStatus.consulting,), _ALREADY_DECIDED, consult_reply_on=reply_on,
                consult_agreed=agreed)
-        _step(request, "consult_agreed" if agreed else "consult_refused", actor, as_of, note)
+        record_step("consult_agreed" if agreed else "consult_refused", actor, as_of, note, relocation_id=request.id)
     return _view(request, _rules())
 
 
@@ -287,7 +282,7 @@ def approve_relocation(actor: User, relocation_id: int, *, as_of: datetime, opin
         claim(request, (RelocationStatus.consulting,), _ALREADY_DECIDED, RelocationRequest.consult_agreed.is_(True),
                status=RelocationStatus.approved, decided_at=as_of, decided_by_id=actor.id,
                report_due=rules_of.report_due(rules, today))
-        _step(request, "approved", actor, as_of, opinion)
+        record_step("approved", actor, as_of, opinion, relocation_id=request.id)
     return _view(request, rules)
 
 
@@ -304,7 +299,7 @@ def reject_relocation(actor: User, relocation_id: int, *, as_of: datetime, opini
         request = _writable(actor, relocation_id, UNDECIDED, _ALREADY_DECIDED)
         claim(request, UNDECIDED, _ALREADY_DECIDED, status=RelocationStatus.rejected, decided_at=as_of,
                decided_by_id=actor.id)
-        _step(request, "rejected", actor, as_of, opinion)
+        record_step("rejected", actor, as_of, opinion, relocation_id=request.id)
     return _view(request, _rules())
 
 
@@ -330,7 +325,7 @@ def hand_over(actor: User, relocation_id: int, *, as_of: datetime, handed_over_o
         office = _receiving_office(request, note, target_office_id)
         claim(request, (RelocationStatus.approved,), ("already_handed_over", "该申请已移交。"),
                status=RelocationStatus.handed_over, handed_over_on=handed_over_on, handover_note=note)
-        _step(request, "handed_over", actor, as_of, note)
+        record_step("handed_over", actor, as_of, note, relocation_id=request.id)
         if office is not None:
             _move_file(request.subject, office, request.new_address, actor, as_of, handed_over_on)
     return _view(request, _rules())
@@ -384,7 +379,7 @@ def record_reported(actor: User, relocation_id: int, *, as_of: datetime, reporte
         claim(request, (RelocationStatus.handed_over,), ("already_reported", "已登记报到。"),
                status=RelocationStatus.reported, reported_on=reported_on)
         late = reported_on > request.report_due
-        _step(request, "reported", actor, as_of, "逾期报到" if late else None)
+        record_step("reported", actor, as_of, "逾期报到" if late else None, relocation_id=request.id)
         record_event(request.subject, EventKind.report_in, actor, as_of, effective_on=reported_on,
                      to_value=request.new_county_code,
                      reason="；".join(filter(None, ["变更执行地后向新执行地报到", "逾期报到" if late else None])))
