@@ -5,8 +5,11 @@ from correction.models.leave import (
     ApprovalStep, ApproverLevel, Destination, LeaveKind, LeaveRequest, LeaveStatus, PermitStatus, RelocationRequest,
     RelocationStatus, TravelPermit,
 )
+from correction.models.location import (
+    CheckIn, FixSource, LocationSignal, SignalKind, SpotCheck, SpotCheckStatus, Verdict,
+)
 from correction.models.obligation import (
-    Activity, ActivityKind, ActivityStatus, LifeEvent, Report, ReportKind, SubjectLevel, Upload,
+    Activity, ActivityKind, ActivityStatus, ActivityTotal, LifeEvent, Report, ReportKind, SubjectLevel, Upload,
 )
 from correction.models.org import Role, Unit, UnitKind, User
 from correction.models.subject import (
@@ -17,7 +20,8 @@ from correction.models.subject import (
 __all__ = [
     "ApprovalStep", "ApproverLevel", "Destination", "LeaveKind", "LeaveRequest", "LeaveStatus", "PermitStatus",
     "RelocationRequest", "RelocationStatus", "TravelPermit",
-    "Activity", "ActivityKind", "ActivityStatus", "LifeEvent", "Report", "ReportKind", "SubjectLevel", "Upload",
+    "CheckIn", "FixSource", "LocationSignal", "SignalKind", "SpotCheck", "SpotCheckStatus", "Verdict",
+    "Activity", "ActivityKind", "ActivityStatus", "ActivityTotal", "LifeEvent", "Report", "ReportKind", "SubjectLevel", "Upload",
     "ACTIVE_STATUSES", "ActivationCode", "Category", "EnterpriseRole", "EnterpriseRoleKind", "EventKind",
     "IdempotencyRecord", "Level", "ReleaseType", "Role", "Sex", "Subject", "SubjectEvent", "SubjectStatus",
     "SuperviseeAccount", "Unit", "UnitKind", "User",

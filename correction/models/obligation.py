@@ -125,3 +125,16 @@ class Activity(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (sa.Index("ix_activities_subject_day", "subject_id", "occurred_on"),)
+
+
+class ActivityTotal(db.Model):
+    """Confirmed minutes per month, kind and subject, kept in step with every confirmed activity in the same
+    transaction (services/activities.py). The overdue query reads one row here instead of summing activities:
+    at national scale that sum was most of the query's time (bench/overdue.py)."""
+
+    __tablename__ = "activity_totals"
+
+    month: Mapped[date] = mapped_column(primary_key=True)  # the month's first day
+    kind: Mapped[ActivityKind] = mapped_column(enum_column(ActivityKind), primary_key=True)
+    subject_id: Mapped[int] = mapped_column(sa.ForeignKey("subjects.id"), primary_key=True)
+    minutes: Mapped[int]
