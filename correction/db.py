@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm.exc import StaleDataError
@@ -100,6 +101,17 @@ def claim(record, expected, conflict: tuple[str, str], *conditions, **values) ->
     if done != 1:
         raise Conflict(*conflict)
     db.session.expire(record)
+
+
+def accumulate(model: type[Base], keys: dict, column: str, amount: int) -> None:
+    """Adds `amount` to `column` of the row of `model` with primary key `keys`, creating it when missing.
+
+    One INSERT … ON CONFLICT DO UPDATE (PostgreSQL and SQLite alike), so concurrent additions all count.
+    """
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(model).values(**keys, **{column: amount})
+    db.session.execute(stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={column: getattr(model, column) + stmt.excluded[column]}))
 
 
 def is_unique_violation(exc: IntegrityError) -> bool:

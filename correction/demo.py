@@ -21,7 +21,7 @@ from correction.rules.identity import check_character
 from correction.rules.obligations import owes, report_streams
 from correction.rules.periods import latest_closed_period, period_containing, previous_period
 from correction.rules.terms import add_months
-from correction.services import accounts, org, subjects
+from correction.services import accounts, activities, org, subjects
 from correction.services.obligations import HOUR_KINDS, timeline_of
 
 DEFAULT_SEED = 2023
@@ -227,10 +227,12 @@ def _seed_activities(subject: Subject, timeline, rng: random.Random, today: date
             days = [day for day in (month.start + timedelta(days=n) for n in range(0, 28, 7))
                     if timeline.reported_in_on <= day <= today]
             for day in days[:2] if hours else []:
-                db.session.add(Activity(
+                activity = Activity(
                     subject_id=subject.id, kind=kind, occurred_on=day, minutes=int(hours * 60 / min(2, len(days))),
                     status=ActivityStatus.confirmed, recorded_by_id=officer_id, decided_by_id=officer_id,
-                    created_at=datetime.combine(day, time(16), LOCAL_TZ).astimezone(UTC)))
+                    created_at=datetime.combine(day, time(16), LOCAL_TZ).astimezone(UTC))
+                db.session.add(activity)
+                activities.count_confirmed(activity)
         month = period_containing("monthly", month.start - timedelta(days=1), rules["obligations.biweekly_anchor"])
 
 

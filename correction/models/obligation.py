@@ -71,7 +71,9 @@ class Report(db.Model):
     photos: Mapped[list["Upload"]] = relationship(back_populates="report", order_by="Upload.id")
 
     __table_args__ = (
-        sa.Index("ix_reports_subject_kind_period", "subject_id", "kind", "period_start"),
+        # Kind and period first: the overdue query reads one period's reports for the whole country with it,
+        # and probes (kind, period, subject) for a county just as well.
+        sa.Index("ix_reports_kind_period_subject", "kind", "period_start", "subject_id"),
         sa.Index("ix_reports_unreviewed", "subject_id", "reviewed_at"),
     )
 

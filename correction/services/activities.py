@@ -13,10 +13,10 @@ import sqlalchemy as sa
 
 from correction.clock import local_date
 from correction.components import components
-from correction.db import db, transaction
+from correction.db import accumulate, db, transaction
 from correction.errors import InvalidTransition, NotFound, RuleViolation
 from correction.models import (
-    ACTIVE_STATUSES, Activity, ActivityKind, ActivityStatus, Subject, SubjectStatus, User,
+    ACTIVE_STATUSES, Activity, ActivityKind, ActivityStatus, ActivityTotal, Subject, SubjectStatus, User,
 )
 from correction.rules.obligations import Timeline
 from correction.rules.periods import Period, period_containing
@@ -103,6 +103,12 @@ def monthly_hours(subject: Subject, month_start: date, as_of: datetime) -> dict:
                                rules["obligations.monthly_hours"], minutes)
 
 
+def count_confirmed(activity: Activity) -> None:
+    """Adds a confirmed activity to its month's total (read by the overdue query), in the caller's transaction."""
+    accumulate(ActivityTotal, {"month": month_of(activity.occurred_on).start, "kind": ActivityKind(activity.kind),
+                               "subject_id": activity.subject_id}, "minutes", activity.minutes)
+
+
 def _check_open(subject: Subject) -> None:
     if subject.status not in ACTIVE_STATUSES:
         raise InvalidTransition("subject_closed", "矫正已解除或终止，档案不可再修改。")
@@ -125,6 +131,8 @@ def _new_activity(subject: Subject, recorded_by: User, as_of: datetime, kind: Ac
                         decided_by_id=recorded_by.id if decided else None, decided_at=as_of if decided else None,
                         created_at=as_of)
     db.session.add(activity)
+    if status == ActivityStatus.confirmed:
+        count_confirmed(activity)
     return activity
 
 
@@ -192,6 +200,8 @@ def decide_activity(actor: User, activity_id: int, *, as_of: datetime, confirm: 
         if claimed != 1:
             raise InvalidTransition("already_decided", "该活动记录已审核，不能重复审核。")
         db.session.refresh(activity)
+        if confirm:
+            count_confirmed(activity)
     return activity
 
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from correction.db import db
 from correction.errors import InvalidTransition
-from correction.models import Activity, ActivityStatus, User
+from correction.models import Activity, ActivityStatus, ActivityTotal, User
 from correction.services import activities
 from tests.factories import bearer, intake_body
 from tests.apps import race
@@ -60,6 +60,12 @@ def stored(app) -> list[Activity]:
         return db.session.scalars(sa.select(Activity).order_by(Activity.id)).all()
 
 
+def monthly_totals(app) -> dict:
+    """The monthly totals the overdue query reads: {(month, kind): minutes}."""
+    with app.app_context():
+        return {(str(t.month), str(t.kind)): t.minutes for t in db.session.scalars(sa.select(ActivityTotal))}
+
+
 def error(response, status: int) -> dict:
     body = response.get_json()
     assert response.status_code == status, body
@@ -92,6 +98,8 @@ def test_officer_records_and_the_hours_count(app, client, world, frozen):
     assert totals["education"] == {"required_hours": 12, "confirmed_hours": 2.0, "pending_hours": 0.0}
     assert totals["public_welfare"] == {"required_hours": 12, "confirmed_hours": 1.5, "pending_hours": 0.0}
     assert [a.minutes for a in stored(app)] == [120, 90, 30]
+    assert monthly_totals(app) == {("2026-11-01", "education"): 120, ("2026-11-01", "public_welfare"): 90,
+                           ("2026-11-01", "talk"): 30}
     assert client.get(activities_of(world), headers=world.h("officer_a1")).get_json()["total"] == 3  # this month
 
 
@@ -115,6 +123,7 @@ def test_supervisee_submits_and_an_officer_confirms(app, client, world, frozen):
     assert body["note"] == "社区清扫\n审核意见：已核实" and body["decided_at"]
     assert month(client, ME, me)["totals"]["public_welfare"] == {
         "required_hours": 12, "confirmed_hours": 3.0, "pending_hours": 0.0}
+    assert monthly_totals(app) == {("2026-11-01", "public_welfare"): 180}  # counted once confirmed, not when submitted
 
     assert error(decide(client, world, activity["id"], "confirm", "county_a"), 409)["code"] == "already_decided"
     assert error(decide(client, world, activity["id"], "reject"), 409)["code"] == "already_decided"
@@ -132,6 +141,7 @@ def test_a_rejected_submission_does_not_count(app, client, world, frozen):
     totals = month(client, ME, me)["totals"]["education"]
     assert (totals["confirmed_hours"], totals["pending_hours"]) == (0.0, 0.0)
     assert month(client, ME, me)["items"][0]["status"] == "rejected"  # still listed
+    assert monthly_totals(app) == {}
     assert error(decide(client, world, activity["id"], "confirm"), 409)["code"] == "already_decided"
 
 
@@ -151,6 +161,7 @@ def test_two_officers_confirming_at_once_get_one_200_and_one_409(app, client, wo
     winner = next(r for r in responses if r.status_code == 200).get_json()
     (row,) = stored(app)
     assert row.status == ActivityStatus.confirmed and row.decided_by_id == winner["decided_by_id"]
+    assert monthly_totals(app) == {("2026-11-01", "public_welfare"): 180}  # the loser added nothing
 
 
 def test_the_conditional_update_is_the_claim_even_after_a_stale_read(app, client, world, frozen):

@@ -10,7 +10,7 @@ from correction import clock
 from correction.db import db
 from correction.models import Activity, ActivityStatus, Level, Report, Subject, User
 from correction.rules.periods import period_containing
-from correction.services import subjects
+from correction.services import activities, subjects
 from correction.services.obligations import subject_overdue
 from correction.services.overdue import find_overdue, last_new_intake_report_in
 from correction.rules.terms import add_months
@@ -23,6 +23,14 @@ def noon(day: date) -> datetime:
 
 def kinds(items, subject_id):
     return {(i.kind, i.period_start, i.days_late) for i in items if i.subject_id == subject_id}
+
+
+def add_activity(**fields) -> None:
+    """An activity stored as the services store it: a confirmed one also counts in its month's total."""
+    activity = Activity(**fields)
+    db.session.add(activity)
+    if activity.status == ActivityStatus.confirmed:
+        activities.count_confirmed(activity)
 
 
 def report_in(world, day: date):
@@ -59,12 +67,12 @@ def test_hours_behind_for_the_last_month(app, world):
     with app.app_context():
         a1 = world.subjects["a1"]
         report_in(world, date(2026, 11, 23))
-        db.session.add(Activity(subject_id=a1, kind="education", occurred_on=date(2026, 12, 5), minutes=12 * 60,
-                                status=ActivityStatus.confirmed, recorded_by_id=world.users["officer_a1"],
-                                created_at=noon(date(2026, 12, 5))))
-        db.session.add(Activity(subject_id=a1, kind="public_welfare", occurred_on=date(2026, 12, 6), minutes=300,
-                                status=ActivityStatus.pending, recorded_by_id=world.users["officer_a1"],
-                                created_at=noon(date(2026, 12, 6))))
+        add_activity(subject_id=a1, kind="education", occurred_on=date(2026, 12, 5), minutes=12 * 60,
+                     status=ActivityStatus.confirmed, recorded_by_id=world.users["officer_a1"],
+                     created_at=noon(date(2026, 12, 5)))
+        add_activity(subject_id=a1, kind="public_welfare", occurred_on=date(2026, 12, 6), minutes=300,
+                     status=ActivityStatus.pending, recorded_by_id=world.users["officer_a1"],
+                     created_at=noon(date(2026, 12, 6)))
         db.session.commit()
         items = [i for i in find_overdue(noon(date(2027, 1, 5))) if i.subject_id == a1 and "hours" in i.kind]
     assert [(i.kind, i.required_hours, i.done_hours, i.days_late) for i in items] == [
@@ -127,11 +135,11 @@ def build_population(app, world, rng: random.Random, count: int) -> None:
                         period_start=period.start, period_end=period.end, on_time=True,
                         submitted_at=noon(day), submitted_on=day))
                 for _ in range(rng.randrange(6)):
-                    db.session.add(Activity(
+                    add_activity(
                         subject_id=subject_id, kind=rng.choice(["education", "public_welfare"]),
                         occurred_on=reported + timedelta(days=rng.randrange(330)), minutes=rng.choice([60, 240, 720]),
                         status=rng.choice([ActivityStatus.confirmed, ActivityStatus.pending]),
-                        recorded_by_id=officer.id, created_at=noon(effective)))
+                        recorded_by_id=officer.id, created_at=noon(effective))
                 db.session.commit()
 
 
