@@ -1,6 +1,8 @@
 """The complete model registry (Alembic autogenerate and `flask db check` read it from here)."""
 
+from correction.models.alert import Alert, AlertStatus, AlertType, Disposition, Sanction, SanctionKind
 from correction.models.idempotency import IdempotencyRecord
+from correction.models.jobs import JobRun, RunStatus, SchedulerLease
 from correction.models.leave import (
     ApprovalStep, ApproverLevel, Destination, LeaveKind, LeaveRequest, LeaveStatus, PermitStatus, RelocationRequest,
     RelocationStatus, TravelPermit,
@@ -11,6 +13,9 @@ from correction.models.location import (
 from correction.models.obligation import (
     Activity, ActivityKind, ActivityStatus, ActivityTotal, LifeEvent, Report, ReportKind, SubjectLevel, Upload,
 )
+from correction.models.notify import (
+    Channel, Delivery, DeliveryStatus, Notification, PushSubscription, WechatConsent,
+)
 from correction.models.org import Role, Unit, UnitKind, User
 from correction.models.subject import (
     ACTIVE_STATUSES, ActivationCode, Category, EnterpriseRole, EnterpriseRoleKind, EventKind, Level, ReleaseType,
@@ -18,6 +23,9 @@ from correction.models.subject import (
 )
 
 __all__ = [
+    "Alert", "AlertStatus", "AlertType", "Disposition", "Sanction", "SanctionKind",
+    "JobRun", "RunStatus", "SchedulerLease",
+    "Channel", "Delivery", "DeliveryStatus", "Notification", "PushSubscription", "WechatConsent",
     "ApprovalStep", "ApproverLevel", "Destination", "LeaveKind", "LeaveRequest", "LeaveStatus", "PermitStatus",
     "RelocationRequest", "RelocationStatus", "TravelPermit",
     "CheckIn", "FixSource", "LocationSignal", "SignalKind", "SpotCheck", "SpotCheckStatus", "Verdict",

@@ -87,6 +87,7 @@ class Upload(db.Model):
     subject_id: Mapped[int] = mapped_column(sa.ForeignKey("subjects.id"), index=True)
     report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reports.id"), index=True)
     leave_id: Mapped[int | None] = mapped_column(sa.ForeignKey("leave_requests.id"), index=True)  # proof of a trip
+    alert_id: Mapped[int | None] = mapped_column(sa.ForeignKey("alerts.id"), index=True)  # proof for a contest
     storage_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
     content_type: Mapped[str] = mapped_column(sa.String(32))
     size_bytes: Mapped[int]
