@@ -1,4 +1,5 @@
 """The scheduler process (`python -m scheduler`): APScheduler jobs that call correction.services.
 
-Its runner, job registry and jobs arrive with the scheduler issue; until then nothing here runs.
+`registry.py` declares the jobs, `jobs.py` holds their thin bodies, `runs.py` runs one job for one period exactly
+once, `lease.py` elects the one leader, `runner.py` is the process, `cli.py` the `flask jobs` commands.
 """
