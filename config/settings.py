@@ -44,6 +44,22 @@ class Settings:
     WECHAT_SECRET: str | None = None
     WECHAT_API_BASE = "https://api.weixin.qq.com"
     WECHAT_TIMEOUT_S = 5.0
+    # Subscribe messages (订阅消息): notification kind -> template id. Every template we use has the keywords
+    # thing1 (标题), thing2 (内容) and time3 (时间); a kind without a template is not sent over WeChat.
+    WECHAT_TEMPLATES: dict[str, str] = {}
+    WECHAT_NOTIFICATION_PAGE = "pages/notifications/index"  # the mini-program page a message opens (?id=…)
+    WECHAT_MINIPROGRAM_STATE = "formal"  # which build a message opens: formal, trial or developer
+    # Web Push to officers' browsers (VAPID): raw base64url keys as `flask --app wsgi vapid-keys` prints them.
+    VAPID_PRIVATE_KEY: str | None = None
+    VAPID_PUBLIC_KEY: str | None = None
+    VAPID_SUBJECT: str | None = None  # mailto: address the push services can write to
+    WEBPUSH_TIMEOUT_S = 5.0
+    WEBPUSH_ALLOW_LOOPBACK_HTTP = False  # Testing only: subscriptions on http://127.0.0.1 (the local fake)
+    # Deliveries leave after the commit on a few worker threads; a full queue leaves them to the scheduler's
+    # deliver_pending. DELIVERY_SYNC sends in the committing thread instead (deterministic tests).
+    DELIVERY_WORKERS = 2
+    DELIVERY_QUEUE_SIZE = 1000
+    DELIVERY_SYNC = False
     RULES_REGION: str | None = None  # e.g. "210000" (Liaoning) selects config/rules/regions/210000.toml
     DEMO_ADMIN = False  # only Development seeds admin / sqjz-demo
     TIMEZONE = "Asia/Shanghai"
@@ -67,6 +83,9 @@ class Development(Settings):
     # Fixed demo keys so the demo database stays readable across restarts. Never used outside Development.
     ID_NUMBER_KEYS = ["ZGV2LW9ubHktaWQtbnVtYmVyLWtleS0wMDAwMDAwMDA="]
     ID_INDEX_KEY = "dev-only-id-index-key"
+    VAPID_PRIVATE_KEY = "yuhdxzaHW4_9tKp4AdDPolBCrZSZpsE62IQ4OQjWHJU"
+    VAPID_PUBLIC_KEY = "BAskJltWXjv8r9w9w0hf0JFsa2WCkJVzlW00E93wXsG9JsWChBTFkiP1q4o9f9n8o5EhxWvZ-nDZz21HWOMEBIo"
+    VAPID_SUBJECT = "mailto:sqjz-dev@example.com"
     DEMO_ADMIN = True
 
 
@@ -78,6 +97,12 @@ class Testing(Settings):
     SECRET_KEY = "testing-secret-key-0123456789abcdef-0123456789"
     ID_NUMBER_KEYS = ["dGVzdGluZy1pZC1udW1iZXIta2V5LTAwMDAwMDAwMDA="]
     ID_INDEX_KEY = "testing-id-index-key"
+    VAPID_PRIVATE_KEY = "RvaIbpW3rdNc-eSSEG5hoh0HY8ozy3RZy-GxOjVTxqE"
+    VAPID_PUBLIC_KEY = "BMQTo4RvRDFOA7tU22mC9OwmDpsqCUwEVIm_Zt1vZSklu6_ac51Emc_dSOoNjOQSGHm-qH9hwmUn6CcMJQGb2b0"
+    VAPID_SUBJECT = "mailto:sqjz-test@example.com"
+    WEBPUSH_ALLOW_LOOPBACK_HTTP = True
+    WECHAT_TEMPLATES = {"reminder": "tmpl-reminder", "term_ending": "tmpl-reminder", "alert": "tmpl-alert"}
+    DELIVERY_SYNC = True
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST_KIB = 8
 
@@ -87,7 +112,7 @@ class Production(Settings):
 
     NAME = "production"
     REQUIRED = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "ID_NUMBER_KEYS", "ID_INDEX_KEY",
-                "WECHAT_APPID", "WECHAT_SECRET")
+                "WECHAT_APPID", "WECHAT_SECRET", "VAPID_PRIVATE_KEY", "VAPID_PUBLIC_KEY", "VAPID_SUBJECT")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5}
 
 
@@ -102,10 +127,16 @@ _ENVIRONMENT = {
     "WECHAT_APPID": "WECHAT_APPID",
     "WECHAT_SECRET": "WECHAT_SECRET",
     "WECHAT_API_BASE": "WECHAT_API_BASE",
+    "WECHAT_TEMPLATES": "WECHAT_TEMPLATES",
+    "WECHAT_MINIPROGRAM_STATE": "WECHAT_MINIPROGRAM_STATE",
+    "VAPID_PRIVATE_KEY": "VAPID_PRIVATE_KEY",
+    "VAPID_PUBLIC_KEY": "VAPID_PUBLIC_KEY",
+    "VAPID_SUBJECT": "VAPID_SUBJECT",
     "RULES_REGION": "RULES_REGION",
     "UPLOAD_DIR": "UPLOAD_DIR",
 }
 _LIST_SETTINGS = {"ID_NUMBER_KEYS"}
+_MAP_SETTINGS = {"WECHAT_TEMPLATES"}  # comma-separated key=value pairs, e.g. reminder=tmplA,alert=tmplB
 
 
 def settings_for(name: str, environ=None, overrides: dict | None = None) -> dict:
@@ -121,10 +152,22 @@ def settings_for(name: str, environ=None, overrides: dict | None = None) -> dict
     for env_name, key in _ENVIRONMENT.items():
         raw = environ.get(env_name)
         if raw:
-            values[key] = [part.strip() for part in raw.split(",") if part.strip()] if key in _LIST_SETTINGS else raw
+            values[key] = _parse(key, raw)
     values.update(overrides or {})
     _check(values)
     return values
+
+
+def _parse(key: str, raw: str):
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    if key in _LIST_SETTINGS:
+        return parts
+    if key in _MAP_SETTINGS:
+        pairs = [part.split("=", 1) for part in parts]
+        if any(len(pair) != 2 or not pair[0].strip() or not pair[1].strip() for pair in pairs):
+            raise ConfigError(f"{key} must be comma-separated key=value pairs")
+        return {name.strip(): value.strip() for name, value in pairs}
+    return raw
 
 
 def _check(values: dict) -> None:
@@ -136,3 +179,5 @@ def _check(values: dict) -> None:
             raise ConfigError("SECRET_KEY must be at least 32 characters in production")
         if not values["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
             raise ConfigError("production runs on PostgreSQL: DATABASE_URL must be a postgresql+psycopg:// URL")
+        if not values["VAPID_SUBJECT"].startswith(("mailto:", "https://")):
+            raise ConfigError("VAPID_SUBJECT must be a mailto: address (or an https: URL) of the operators")

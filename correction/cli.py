@@ -1,4 +1,4 @@
-"""Flask commands: seed-demo and create-user (`flask --app wsgi <command>`)."""
+"""Flask commands: seed-demo, create-user and vapid-keys (`flask --app wsgi <command>`)."""
 
 import click
 from flask import Flask, current_app
@@ -8,11 +8,13 @@ from correction import clock, demo
 from correction.errors import DomainError
 from correction.models import Role
 from correction.services import org
+from correction.webpush import generate_vapid_keys
 
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
+    app.cli.add_command(vapid_keys)
 
 
 @click.command("seed-demo")
@@ -49,3 +51,11 @@ def create_user(username: str, role: str, name: str, unit_id: int | None, phone:
     except DomainError as exc:
         raise click.ClickException(f"{exc.code}: {exc.message}") from exc
     click.echo(f"created user {user.id} ({user.username}, {user.role})")
+
+
+@click.command("vapid-keys")
+def vapid_keys() -> None:
+    """Print a new VAPID key pair for Web Push, as environment variables (keep the private key secret)."""
+    private_key, public_key = generate_vapid_keys()
+    click.echo(f"VAPID_PRIVATE_KEY={private_key}")
+    click.echo(f"VAPID_PUBLIC_KEY={public_key}")

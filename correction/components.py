@@ -1,17 +1,30 @@
-"""The app-scoped parts that services use: rule table, ID-number vault, password hasher, WeChat client, file store."""
+"""The app-scoped parts that services use: rule table, ID-number vault, password hasher, WeChat client, file store,
+Web Push sender."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, current_app
 
-from config import RuleTable, load_rules
+from config import ConfigError, RuleTable, load_rules
 from correction.crypto import IdNumberVault, Passwords
 from correction.storage import FileStore, LocalFileStore
+from correction.webpush import WebPushSender
 from correction.wechat import MiniProgramClient
 
 _KEY = "sqjz"
+
+
+@dataclass(frozen=True)
+class SubscribeMessages:
+    """How inbox messages become WeChat subscribe messages: the template of each notification kind, the
+    mini-program page they open and the build they open it in (formal, trial, developer)."""
+
+    templates: Mapping[str, str]
+    page: str
+    state: str
 
 
 @dataclass(frozen=True)
@@ -25,10 +38,15 @@ class Components:
     wechat: MiniProgramClient | None  # None: no credentials, `dev:<openid>` codes are accepted instead
     files: FileStore  # uploaded photos
     upload_max_bytes: int
+    webpush: WebPushSender
+    wechat_messages: SubscribeMessages
 
 
 def install(app: Flask) -> Components:
-    """Build the components from the app's settings, once per app."""
+    """Build the components from the app's settings, once per app.
+
+    :raises config.ConfigError: the VAPID keys are unreadable or do not belong together.
+    """
     cfg = app.config
     wechat = None
     if cfg["WECHAT_APPID"] and cfg["WECHAT_SECRET"]:
@@ -44,9 +62,20 @@ def install(app: Flask) -> Components:
         wechat=wechat,
         files=LocalFileStore(Path(cfg["UPLOAD_DIR"] or Path(app.instance_path) / "uploads")),
         upload_max_bytes=cfg["UPLOAD_MAX_BYTES"],
+        webpush=_webpush_sender(cfg),
+        wechat_messages=SubscribeMessages(dict(cfg["WECHAT_TEMPLATES"]), cfg["WECHAT_NOTIFICATION_PAGE"],
+                                          cfg["WECHAT_MINIPROGRAM_STATE"]),
     )
     app.extensions[_KEY] = parts
     return parts
+
+
+def _webpush_sender(cfg) -> WebPushSender:
+    try:
+        return WebPushSender(cfg["VAPID_PRIVATE_KEY"] or "", cfg["VAPID_PUBLIC_KEY"] or "", cfg["VAPID_SUBJECT"],
+                             timeout=cfg["WEBPUSH_TIMEOUT_S"])
+    except ValueError as exc:
+        raise ConfigError(f"unusable VAPID keys: {exc}") from exc
 
 
 def components() -> Components:

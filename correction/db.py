@@ -108,10 +108,14 @@ def accumulate(model: type[Base], keys: dict, column: str, amount: int) -> None:
 
     One INSERT … ON CONFLICT DO UPDATE (PostgreSQL and SQLite alike), so concurrent additions all count.
     """
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(model).values(**keys, **{column: amount})
+    stmt = upsert(model).values(**keys, **{column: amount})
     db.session.execute(stmt.on_conflict_do_update(
         index_elements=list(keys), set_={column: getattr(model, column) + stmt.excluded[column]}))
+
+
+def upsert(model: type[Base]):
+    """An INSERT for the session's database that takes ON CONFLICT clauses (PostgreSQL and SQLite alike)."""
+    return (postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert)(model)
 
 
 def is_unique_violation(exc: IntegrityError) -> bool:

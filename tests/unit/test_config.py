@@ -2,13 +2,16 @@
 
 import pytest
 
-from config import ConfigError, load_rules, settings_for
+from config import ConfigError, Development, load_rules, settings_for
 from mobile_api import create_app
 
 PRODUCTION_ENV = {
     "SECRET_KEY": "p" * 40, "DATABASE_URL": "postgresql+psycopg://sqjz@db/sqjz",
     "ID_NUMBER_KEYS": "a2V5LWZvci10ZXN0cy0wMDAwMDAwMDAwMDAwMDAwMDA=", "ID_INDEX_KEY": "index-key",
     "WECHAT_APPID": "wx123", "WECHAT_SECRET": "secret",
+    "VAPID_PRIVATE_KEY": "RvaIbpW3rdNc-eSSEG5hoh0HY8ozy3RZy-GxOjVTxqE",
+    "VAPID_PUBLIC_KEY": "BMQTo4RvRDFOA7tU22mC9OwmDpsqCUwEVIm_Zt1vZSklu6_ac51Emc_dSOoNjOQSGHm-qH9hwmUn6CcMJQGb2b0",
+    "VAPID_SUBJECT": "mailto:ops@example.com",
 }
 
 
@@ -31,6 +34,24 @@ def test_production_refuses_sqlite_and_short_keys():
         settings_for("production", environ={**PRODUCTION_ENV, "DATABASE_URL": "sqlite:///x.db"})
     with pytest.raises(ConfigError, match="32 characters"):
         settings_for("production", environ={**PRODUCTION_ENV, "SECRET_KEY": "short"})
+
+
+def test_production_refuses_a_vapid_subject_that_is_not_a_contact():
+    with pytest.raises(ConfigError, match="VAPID_SUBJECT"):
+        settings_for("production", environ={**PRODUCTION_ENV, "VAPID_SUBJECT": "ops@example.com"})
+
+
+def test_vapid_keys_that_do_not_belong_together_stop_start_up():
+    with pytest.raises(ConfigError, match="VAPID"):
+        create_app("testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://",
+                               "VAPID_PUBLIC_KEY": Development.VAPID_PUBLIC_KEY})
+
+
+def test_wechat_templates_come_from_the_environment_as_pairs():
+    values = settings_for("production", environ={**PRODUCTION_ENV, "WECHAT_TEMPLATES": "reminder=tA, alert = tB"})
+    assert values["WECHAT_TEMPLATES"] == {"reminder": "tA", "alert": "tB"}
+    with pytest.raises(ConfigError, match="key=value"):
+        settings_for("production", environ={**PRODUCTION_ENV, "WECHAT_TEMPLATES": "reminder"})
 
 
 def test_unknown_configuration_name():
