@@ -19,6 +19,8 @@ from correction.services.scope import subject_filter
 MAX_PIXELS = 40_000_000  # far above any phone photo, far below what would exhaust a worker's memory
 MAX_PHOTOS_PER_REPORT = 9  # as many as the mini-program's image picker offers
 _MAX_ID = 2**31 - 1
+# An upload serves one owner: a report, a trip request or the contest of an alert.
+UNATTACHED = (Upload.report_id.is_(None), Upload.leave_id.is_(None), Upload.alert_id.is_(None))
 
 
 @dataclass(frozen=True)
@@ -135,12 +137,24 @@ def attach_to_leave(subject: Subject, leave_id: int, upload_ids) -> None:
 
     :raises RuleViolation: more than MAX_PHOTOS_PER_REPORT files, or an id that is not an unattached upload.
     """
+    _attach_proof(subject, upload_ids, leave_id=leave_id)
+
+
+def attach_to_alert(subject: Subject, alert_id: int, upload_ids) -> None:
+    """Attach the subject's unattached uploads to their contest of an alert (申辩材料: 诊断证明、手机维修单…).
+
+    :raises RuleViolation: more than MAX_PHOTOS_PER_REPORT files, or an id that is not an unattached upload.
+    """
+    _attach_proof(subject, upload_ids, alert_id=alert_id)
+
+
+def _attach_proof(subject: Subject, upload_ids, **owner: int) -> None:
     ids = list(dict.fromkeys(upload_ids))
     if len(ids) > MAX_PHOTOS_PER_REPORT:
         raise RuleViolation.on("attachments", f"最多{MAX_PHOTOS_PER_REPORT}个附件。", "too_many_photos")
     if ids and db.session.execute(
-            sa.update(Upload).where(Upload.id.in_(ids), Upload.subject_id == subject.id, Upload.report_id.is_(None),
-                                    Upload.leave_id.is_(None)).values(leave_id=leave_id)).rowcount != len(ids):
+            sa.update(Upload).where(Upload.id.in_(ids), Upload.subject_id == subject.id, *UNATTACHED)
+            .values(**owner)).rowcount != len(ids):
         raise RuleViolation.on("attachments", "附件不存在、不是本人上传或已被使用。", "invalid_photo")
 
 
@@ -169,8 +183,7 @@ def attach_photos(subject: Subject, report: Report, upload_ids) -> None:
             raise ValueError(f"report {report.id} is not subject {subject.id}'s")
         claimed = db.session.execute(
             sa.update(Upload)
-            .where(Upload.id.in_(ids), Upload.subject_id == subject.id, Upload.report_id.is_(None),
-                   Upload.leave_id.is_(None))
+            .where(Upload.id.in_(ids), Upload.subject_id == subject.id, *UNATTACHED)
             .values(report_id=report.id)).rowcount
         if claimed != len(ids):
             raise invalid
