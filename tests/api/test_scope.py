@@ -49,7 +49,7 @@ def fill(path: str, world) -> str:
     ids = {"subject_id": world.subjects["a1"], "unit_id": world.units["office_a1"], "user_id": world.users["admin"],
            # these answer before any lookup of those ids
            "activity_id": 1, "upload_id": 1, "report_id": 1, "request_id": 1, "permit_id": 1,
-           "relocation_id": 1, "notification_id": 1}
+           "relocation_id": 1, "alert_id": 1, "notification_id": 1}
     for name, value in ids.items():
         path = path.replace(f"<{name}>", str(value))
     assert "<" not in path, f"no test id for {path}"
