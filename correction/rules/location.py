@@ -133,13 +133,19 @@ def checkin_cadence(cadence_by_level: dict[str, str], level: str | None) -> str 
     return cadence_by_level.get(level) if level else None
 
 
-def period_closes_at(period: Period, grace_hours: int) -> datetime:
-    """The instant a check-in period stops accepting fixes: local midnight after its last day, plus the grace."""
-    return datetime.combine(period.end + timedelta(days=1), time(0), LOCAL_TZ) + timedelta(hours=grace_hours)
-
-
 def period_opens_at(period: Period) -> datetime:
+    """Local midnight before a period's first day: fixes captured from then on count for it."""
     return datetime.combine(period.start, time(0), LOCAL_TZ)
+
+
+def period_ends_at(period: Period) -> datetime:
+    """Local midnight after a period's last day: fixes captured before then count for it."""
+    return datetime.combine(period.end + timedelta(days=1), time(0), LOCAL_TZ)
+
+
+def period_closes_at(period: Period, grace_hours: int) -> datetime:
+    """The instant a check-in period stops accepting fixes: its end plus the grace (received by then)."""
+    return period_ends_at(period) + timedelta(hours=grace_hours)
 
 
 def last_closed_checkin_period(cadence: str, as_of: datetime, grace_hours: int, anchor: date) -> Period:
