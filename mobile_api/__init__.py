@@ -12,10 +12,11 @@ from mobile_api.schemas.base import ErrorEnvelopeSchema
 from mobile_api.views import activities, admin, health, leave, me, permits, relocation, reports, subjects, uploads
 from mobile_api.views import alerts
 from mobile_api.views import notifications
+from mobile_api.views import checkins
 from mobile_api.views import auth as auth_views
 
 BLUEPRINTS = (auth_views.blp, admin.blp, subjects.blp, me.blp, reports.blp, activities.blp, uploads.blp, leave.blp,
-              permits.blp, relocation.blp, alerts.blp, notifications.blp)
+              permits.blp, relocation.blp, alerts.blp, notifications.blp, checkins.blp)
 DOCS_ASSETS = "/api/v1/docs/assets/"
 
 

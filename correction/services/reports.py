@@ -1,6 +1,6 @@
 """Reports from the mini-program (定期报告 / 及时报告 / health reports) and the officers' review of them."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -12,6 +12,7 @@ from correction.errors import Conflict, InvalidTransition, RuleViolation
 from correction.models import ACTIVE_STATUSES, Report, ReportKind, Subject, SubjectStatus, User
 from correction.rules.periods import Period, period_containing
 from correction.services.accounts import supervisee_subject
+from correction.services.checkin_history import checkin_duties
 from correction.services.obligations import (
     HOUR_KINDS, confirmed_minutes, reported_periods, required_hours, stream, stream_periods, timeline_of,
 )
@@ -105,7 +106,7 @@ def review_report(actor: User, report_id: int, *, as_of: datetime, comment: str 
 
 @dataclass(frozen=True)
 class Obligation:
-    """One thing the supervisee owes: a report for a period, the report-in, or a month's hours."""
+    """One thing the supervisee owes: a report for a period, the report-in, a month's hours, a check-in."""
 
     kind: str
     due: date
@@ -115,10 +116,13 @@ class Obligation:
     report_id: int | None = None
     required_hours: float | None = None
     done_hours: float | None = None
+    due_at: datetime | None = None  # check-ins: the instant the period or spot check closes
+    spot_check_id: int | None = None
 
 
 def my_obligations(user: User, as_of: datetime) -> list[Obligation]:
-    """What the supervisee owes around today, by due date: report-in, recurring reports, this month's hours."""
+    """What the supervisee owes around today, by due date: report-in, recurring reports, this month's hours,
+    the required check-in and open spot checks."""
     subject = supervisee_subject(user)
     today = local_date(as_of)
     items: list[Obligation] = []
@@ -127,6 +131,7 @@ def my_obligations(user: User, as_of: datetime) -> list[Obligation]:
                                 "overdue" if today > subject.report_in_due else "open"))
     if subject.status == SubjectStatus.under_correction:
         items += _report_obligations(subject, today) + _hour_obligations(subject, today)
+        items += [Obligation(**asdict(duty)) for duty in checkin_duties(subject, as_of)]
     return sorted(items, key=lambda o: (o.due, o.kind))
 
 

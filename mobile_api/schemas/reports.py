@@ -81,7 +81,8 @@ class ReviewSchema(StrictSchema):
 
 class ObligationSchema(Schema):
     kind = fields.String(required=True, metadata={
-        "description": "report_in, periodic, health_report, medical_review, education_hours, public_welfare_hours"})
+        "description": "report_in, periodic, health_report, medical_review, education_hours, public_welfare_hours, "
+                       "checkin, spot_check"})
     due = fields.Date(required=True, metadata={"description": "last day it is on time"})
     status = fields.String(required=True, metadata={"description": "open, fulfilled, overdue"})
     period_start = fields.Date(allow_none=True)
@@ -89,6 +90,8 @@ class ObligationSchema(Schema):
     report_id = fields.Integer(allow_none=True)
     required_hours = fields.Float(allow_none=True)
     done_hours = fields.Float(allow_none=True)
+    due_at = fields.DateTime(allow_none=True, metadata={"description": "check-ins: the instant it closes"})
+    spot_check_id = fields.Integer(allow_none=True)
 
 
 class OverdueArgsSchema(PageArgsSchema):

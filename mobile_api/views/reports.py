@@ -43,8 +43,8 @@ def list_my_reports(args):
 @roles(Role.supervisee)
 @blp.response(200, ObligationSchema(many=True))
 def list_my_obligations():
-    """What I owe and by when: report-in, recurring reports (latest closed, in grace, current), this month's hours.
-    Check-ins and spot checks join this list with the check-in work."""
+    """What I owe and by when: report-in, recurring reports (latest closed, in grace, current), this month's hours,
+    the required check-in of the current period (with `due_at`) and open spot checks (with `spot_check_id`)."""
     return reports.my_obligations(actor(), clock.now())
 
 

@@ -124,4 +124,5 @@ def test_awaiting_subjects_see_their_report_in_deadline(client, world):
     with at(2026, 12, 1):
         items = client.get("/api/v1/me/obligations", headers=headers).get_json()
     assert items == [{"kind": "report_in", "due": "2026-11-30", "status": "overdue", "period_start": None,
-                      "period_end": None, "report_id": None, "required_hours": None, "done_hours": None}]
+                      "period_end": None, "report_id": None, "required_hours": None, "done_hours": None,
+                      "due_at": None, "spot_check_id": None}]

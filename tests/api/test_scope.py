@@ -21,6 +21,8 @@ SUBJECT_ROUTES = {
     ("GET", "/api/v1/subjects/<subject_id>/activities"): None,
     ("POST", "/api/v1/subjects/<subject_id>/fast-track/suspend"): {"reason": "未按时销假"},
     ("POST", "/api/v1/subjects/<subject_id>/fast-track/restore"): {"reason": "整改完毕"},
+    ("GET", "/api/v1/subjects/<subject_id>/checkins"): None,
+    ("POST", "/api/v1/subjects/<subject_id>/spot-checks"): None,
 }
 # Writes on the caller's own inbox and browser: inspectors read their messages and get Web Push like officers.
 OWN_ACCOUNT_WRITES = {("POST", "/api/v1/notifications/<notification_id>/read"),
