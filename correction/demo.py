@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from correction.clock import LOCAL_TZ, local_date
 from correction.components import components
 from correction.db import db, transaction
+from correction.geo import places
 from correction.models import (
     Activity, ActivityStatus, Category, Level, Report, Role, Subject, SuperviseeAccount, Unit, UnitKind, User,
 )
@@ -150,7 +151,12 @@ def seed(plan: Plan, as_of: datetime, progress: Callable[[int], None] = lambda n
     """Create what the plan has and the database lacks; report what was created."""
     summary = Summary()
     password_hash = components().passwords.hash(DEMO_PASSWORD)
-    county = _unit(summary, UnitKind.county_agency, COUNTY_CODE, "大连金普新区社区矫正管理局")
+    geometry, datum = places.county_geometry(COUNTY_CODE)  # the real 金州区 boundary, GCJ-02 as Amap has it
+    county = _unit(summary, UnitKind.county_agency, COUNTY_CODE, "大连金普新区社区矫正管理局", fence=geometry,
+                   fence_coord_type=datum)
+    if county.fence is None:  # a district seeded before the boundary shipped
+        with transaction():
+            county.fence, county.fence_coord_type = geometry, datum
     procuratorate = _unit(summary, UnitKind.procuratorate, f"{COUNTY_CODE}-JCY", "大连金普新区人民检察院",
                           supervises_id=county.id)
     offices = [_unit(summary, UnitKind.judicial_office, f"{COUNTY_CODE}-{i + 1:02d}", f"{name}司法所",
