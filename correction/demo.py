@@ -176,6 +176,8 @@ def seed(plan: Plan, as_of: datetime, progress: Callable[[int], None] = lambda n
                     _seed_subject(planned, offices, office_officers, county_officer, as_of)
                     summary.subjects += 1
         progress(len(batch))
+    with transaction():
+        activities.rebuild_totals()  # once for the whole district, not one upsert per seeded session
     _bind_demo_accounts(plan, county_officer, as_of)
     return summary
 
@@ -233,12 +235,10 @@ def _seed_activities(subject: Subject, timeline, rng: random.Random, today: date
             days = [day for day in (month.start + timedelta(days=n) for n in range(0, 28, 7))
                     if timeline.reported_in_on <= day <= today]
             for day in days[:2] if hours else []:
-                activity = Activity(
+                db.session.add(Activity(
                     subject_id=subject.id, kind=kind, occurred_on=day, minutes=int(hours * 60 / min(2, len(days))),
                     status=ActivityStatus.confirmed, recorded_by_id=officer_id, decided_by_id=officer_id,
-                    created_at=datetime.combine(day, time(16), LOCAL_TZ).astimezone(UTC))
-                db.session.add(activity)
-                activities.count_confirmed(activity)
+                    created_at=datetime.combine(day, time(16), LOCAL_TZ).astimezone(UTC)))
         month = period_containing("monthly", month.start - timedelta(days=1), rules["obligations.biweekly_anchor"])
 
 

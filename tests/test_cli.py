@@ -7,7 +7,10 @@ import sqlalchemy as sa
 
 from correction import clock, demo
 from correction.db import db
-from correction.models import Category, Role, Subject, SubjectStatus, SuperviseeAccount, Unit, UnitKind, User
+from correction.models import (
+    Activity, ActivityStatus, ActivityTotal, Category, Role, Subject, SubjectStatus, SuperviseeAccount, Unit, UnitKind,
+    User,
+)
 from correction.services.overdue import find_overdue
 from tests.apps import isolated_app
 
@@ -36,8 +39,13 @@ def test_seed_demo_builds_the_district_and_is_idempotent(dev_app):
         assert count(SuperviseeAccount) == demo.BOUND_DEMO_ACCOUNTS
         categories = set(db.session.scalars(sa.select(Subject.category)))
         assert Category.probation in categories and len(categories) >= 2
+        confirmed = db.session.scalar(sa.select(sa.func.sum(Activity.minutes)).where(
+            Activity.status == ActivityStatus.confirmed))
+        assert confirmed and db.session.scalar(sa.select(sa.func.sum(ActivityTotal.minutes))) == confirmed
     again = runner.invoke(args=["seed-demo", "--subjects", "60"])
     assert again.exit_code == 0 and "units created: 0, users created: 0, subjects created: 0" in again.output
+    with dev_app.app_context():  # the totals were rebuilt, not doubled
+        assert db.session.scalar(sa.select(sa.func.sum(ActivityTotal.minutes))) == confirmed
     login = dev_app.test_client().post("/api/v1/auth/token", json={"username": "admin", "password": "sqjz-demo"})
     assert login.status_code == 200 and login.get_json()["role"] == "admin"
     wx = dev_app.test_client().post("/api/v1/auth/wx-login", json={"code": "dev:demo-0001"})

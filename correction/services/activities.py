@@ -109,6 +109,20 @@ def count_confirmed(activity: Activity) -> None:
                                "subject_id": activity.subject_id}, "minutes", activity.minutes)
 
 
+def rebuild_totals() -> int:
+    """Recompute every monthly total from the confirmed activities (after a bulk load, or to repair); returns
+    the number of totals. In the caller's transaction."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        month = sa.cast(sa.func.date_trunc("month", Activity.occurred_on), sa.Date)
+    else:
+        month = sa.func.date(Activity.occurred_on, "start of month")
+    db.session.execute(sa.delete(ActivityTotal))
+    sums = sa.select(month, Activity.kind, Activity.subject_id, sa.func.sum(Activity.minutes)) \
+        .where(Activity.status == ActivityStatus.confirmed).group_by(month, Activity.kind, Activity.subject_id)
+    return db.session.execute(sa.insert(ActivityTotal).from_select(
+        ["month", "kind", "subject_id", "minutes"], sums)).rowcount
+
+
 def _check_open(subject: Subject) -> None:
     if subject.status not in ACTIVE_STATUSES:
         raise InvalidTransition("subject_closed", "矫正已解除或终止，档案不可再修改。")

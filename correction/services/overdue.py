@@ -65,9 +65,11 @@ class _Plan:
         for stream in report_streams(rules):
             for cadence in sorted(stream.cadences()):
                 period = latest_closed_period(cadence, today, stream.grace_days, self.anchor)
-                reported = self._add(f"r{len(self.columns)}", sa.exists().where(
-                    Report.subject_id == Subject.id, Report.kind == stream.kind,
-                    Report.period_start == period.start))
+                exists = sa.exists().where(Report.subject_id == Subject.id, Report.kind == stream.kind,
+                                           Report.period_start == period.start)
+                if stream.categories is not None:  # probed only for the categories that owe it
+                    exists = sa.case((Subject.category.in_(stream.categories), exists), else_=sa.true())
+                reported = self._add(f"r{len(self.columns)}", exists)
                 level, levels = None, ()
                 if stream.cadence_by_level:
                     level = self._level_on(period.end)

@@ -56,6 +56,10 @@ def test_server_answers_health_openapi_docs_and_demo_login(server):
     spec = requests.get(f"{base}/api/v1/openapi.json", timeout=5).json()
     validate(spec)
     assert spec["openapi"].startswith("3.") and "/api/v1/subjects" in spec["paths"]
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while "took the leader lease" not in log.read_text():  # the scheduler runs beside the API
+        assert time.monotonic() < deadline, "the scheduler did not start"
+        time.sleep(0.2)
     docs = requests.get(f"{base}/api/v1/docs", timeout=5)
     assert docs.status_code == 200 and "swagger-ui" in docs.text
     token = requests.post(f"{base}/api/v1/auth/token", json={"username": "admin", "password": "sqjz-demo"}, timeout=5)
