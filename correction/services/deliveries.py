@@ -9,6 +9,7 @@ client; busy (-1), token errors and no answer are retried. A WeChat credit is ta
 and given back when the message was not accepted.
 """
 
+import logging
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from correction.models import (
 )
 from correction.webpush import PushFailed
 from correction.wechat import TOKEN_ERRORS, WeChatError
+
+log = logging.getLogger(__name__)
 
 OUTCOMES = ("sent", "retry", "failed", "gone", "skipped", "abandoned")
 NO_CREDIT = 43101  # WeChat: the user refused, or the accepted subscriptions are used up
@@ -96,7 +99,11 @@ def _attempt(delivery_id: int, as_of: datetime) -> str:
             return _record(job, _Outcome(*job.unsendable), as_of)
     outcome = _send_webpush(job) if job.channel == Channel.webpush else _send_wechat(job)
     with transaction():
-        return _record(job, outcome, as_of)
+        status = _record(job, outcome, as_of)
+    if status != "sent":
+        log.warning("delivery %d (%s, attempt %d): %s, %s", job.delivery_id, job.channel, job.attempt, status,
+                    outcome.error)
+    return status
 
 
 def _claim(delivery_id: int, as_of: datetime) -> _Job | None:

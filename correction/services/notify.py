@@ -37,8 +37,8 @@ def notify(user_ids: Iterable[int], *, kind: str, title: str, body: str, as_of: 
                      "data": data or {}, "alert_id": alert_id, "created_at": as_of,
                      "dedupe_key": f"{dedupe_key}:{user_id}" if dedupe_key else None}
                     for user_id in users[start:start + _CHUNK]]
-            stmt = upsert(Notification).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
-            batch = list(db.session.scalars(stmt.returning(Notification)))
+            stmt = upsert(Notification).on_conflict_do_nothing(index_elements=["dedupe_key"])
+            batch = list(db.session.scalars(stmt.returning(Notification), rows))  # one cached statement, batched
             deliveries = _deliveries_for(batch, kind, as_of)
             db.session.add_all(deliveries)
             db.session.flush()
@@ -53,8 +53,9 @@ def _deliveries_for(notifications: list[Notification], kind: str, as_of: datetim
         return []
     users = {n.user_id for n in notifications}
     subscriptions: dict[int, list[int]] = {}
-    for subscription_id, user_id in db.session.execute(sa.select(PushSubscription.id, PushSubscription.user_id)
-                                                       .where(PushSubscription.user_id.in_(users))):
+    for subscription_id, user_id in db.session.execute(  # a disabled account's browsers get nothing
+            sa.select(PushSubscription.id, PushSubscription.user_id).join(User, User.id == PushSubscription.user_id)
+            .where(PushSubscription.user_id.in_(users), User.is_active)):
         subscriptions.setdefault(user_id, []).append(subscription_id)
     template = components().wechat_messages.templates.get(kind)
     with_credit: set[int] = set()

@@ -76,6 +76,16 @@ def test_a_delivery_per_browser_and_none_without_one(app, client, world, frozen)
         assert sorted(r.path for r in push.received) == ["/push/home", "/push/office"]
 
 
+def test_a_disabled_accounts_browsers_get_nothing(app, client, world, frozen):
+    with FakePushService() as push:
+        subscribe(client, world.h("officer_a1"), push.browser())
+        with app.app_context():
+            db.session.get(User, world.users["officer_a1"]).is_active = False
+            db.session.commit()
+            assert len(remind([world.users["officer_a1"]], frozen)) == 1 and deliveries() == []
+        assert push.received == []
+
+
 def test_officers_of_a_subject_are_its_officer_and_its_office(app, world):
     with app.app_context():
         colleague = org.create_user("colleague_a1", "correct-horse-battery", Role.officer, "同事",
