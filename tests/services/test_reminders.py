@@ -1,14 +1,22 @@
 """Reminders: report deadlines coming up (by tier, once, only for those who still owe) and terms ending soon."""
 
+import random
 from datetime import date, datetime, time, timedelta
 
 import pytest
+import sqlalchemy as sa
 
-from correction.clock import LOCAL_TZ
+from correction.clock import LOCAL_TZ, local_date
+from correction.components import components
+from correction.db import db
+from correction.models import Notification, Role, Subject, SubjectStatus, SuperviseeAccount, User
+from correction.rules.obligations import report_streams
 from correction.rules.periods import period_containing
+from correction.services.obligations import reported_periods, stream_periods
 from correction.services.reminders import remind_due_reports, remind_term_ending
 from tests.apps import at
 from tests.factories import supervisee_headers
+from tests.services.test_overdue import build_population, noon
 
 MY_INBOX = "/api/v1/me/notifications"
 NOTHING = {"report_in": 0, "periodic": 0, "health_report": 0, "medical_review": 0}
@@ -101,3 +109,36 @@ def test_term_ending_reminds_officers_and_the_supervisee_once(app, client, world
     mine = client.get(MY_INBOX, headers=reported).get_json()["items"]
     assert [i["kind"] for i in mine] == ["term_ending"] and mine[0]["body"].startswith("您的社区矫正期")
     assert client.get("/api/v1/notifications", headers=world.h("officer_b1")).get_json()["total"] == 1
+
+
+@pytest.mark.parametrize("seed", [3])
+def test_the_reminder_query_agrees_with_the_per_subject_computation(app, world, seed):
+    build_population(app, world, random.Random(seed), 30)
+    with app.app_context():
+        everyone = db.session.scalars(sa.select(Subject).where(Subject.status == SubjectStatus.under_correction)).all()
+        user_of = {}
+        for subject in everyone:  # a mini-program account for each (the population has none)
+            user = User(role=Role.supervisee, name=subject.name)
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(SuperviseeAccount(user_id=user.id, subject_id=subject.id, wx_openid=f"o{subject.id}",
+                                             bound_at=noon(date(2026, 1, 1))))
+            user_of[subject.id] = user.id
+        db.session.commit()
+        compared = 0
+        for offset in range(0, 400, 9):
+            as_of = local(2026, 1, 5, 9) + timedelta(days=offset, hours=offset % 14)
+            horizon = as_of + timedelta(hours=24)
+            expected = set()
+            for subject in everyone:
+                for stream in report_streams(components().rules):
+                    for period in stream_periods(subject, stream, local_date(as_of)):
+                        if (as_of < closes(period.deadline(stream.grace_days)) <= horizon
+                                and not reported_periods(subject.id, stream.kind, [period.start])):
+                            expected.add((user_of[subject.id], stream.kind, period.start.isoformat()))
+            remind_due_reports(as_of)
+            found = {(n.user_id, n.data["obligation"], n.data["period_start"]) for n in db.session.scalars(
+                sa.select(Notification).where(Notification.created_at == as_of))}
+            assert found == expected, as_of
+            compared += len(expected)
+    assert compared > 40, compared
