@@ -7,7 +7,31 @@ so a period re-run after a crash adds only what the crashed attempt had not comm
 from dataclasses import asdict
 from datetime import datetime
 
-from correction.services import location_upkeep, spot_checks
+from correction.services import (
+    alert_jobs, deliveries as delivery_service, location_upkeep, procuratorate, reminders, spot_checks,
+)
+
+
+def overdue_alerts(at: datetime) -> dict:
+    return alert_jobs.alert_overdue(at)
+
+
+def late_returns(at: datetime) -> dict:
+    return alert_jobs.alert_late_returns(at)
+
+
+def fast_track_deadlines(at: datetime) -> dict:
+    return alert_jobs.alert_missed_fast_track(at)
+
+
+def relocation_deadlines(at: datetime) -> dict:
+    return alert_jobs.alert_relocation(at)
+
+
+def location_signals(at: datetime) -> dict:
+    """Missed spot checks become signals first, then every unconsumed signal becomes an alert."""
+    missed = len(spot_checks.expire_spot_checks(at))
+    return {"spot_checks_missed": missed, **alert_jobs.alert_location_signals(at)}
 
 
 def missed_checkins(at: datetime) -> dict:
@@ -18,9 +42,21 @@ def spot_check_draw(at: datetime) -> dict:
     return {"drawn": len(spot_checks.draw_spot_checks(at))}
 
 
-def spot_check_expiry(at: datetime) -> dict:
-    return {"missed": len(spot_checks.expire_spot_checks(at))}
+def report_reminders(at: datetime) -> dict:
+    return reminders.remind_due_reports(at)
+
+
+def term_ending(at: datetime) -> dict:
+    return reminders.remind_term_ending(at)
+
+
+def monthly_leave_list(at: datetime) -> dict:
+    return procuratorate.send_monthly_leave_lists(at)
 
 
 def location_retention(at: datetime) -> dict:
     return asdict(location_upkeep.purge_locations(at))
+
+
+def deliveries(at: datetime) -> dict:
+    return delivery_service.deliver_pending(at)

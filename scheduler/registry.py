@@ -41,14 +41,29 @@ FREQUENT = {"window": timedelta(minutes=30)}
 MONTHLY = {"window": timedelta(days=32)}
 
 JOBS: tuple[Job, ...] = (
+    Job("overdue_alerts", jobs.overdue_alerts, {"hour": 0, "minute": 30},
+        "未报到、未按时报告、时长不足: alerts from the overdue query", **DAILY),
+    Job("late_returns", jobs.late_returns, {"minute": 10}, "未按时销假: trips not closed by their end date", **HOURLY),
+    Job("fast_track_deadlines", jobs.fast_track_deadlines, {"minute": "*/10"},
+        "审批超时: fast-track requests past their decision deadline", **FREQUENT),
+    Job("relocation_deadlines", jobs.relocation_deadlines, {"hour": 1, "minute": 0},
+        "变更执行地 steps past their deadlines", **DAILY),
+    Job("location_signals", jobs.location_signals, {"minute": "*/5"},
+        "越界、未点验、疑似人机分离: missed spot checks, then alerts from check-in signals", **FREQUENT),
     Job("missed_checkins", jobs.missed_checkins, {"hour": 0, "minute": 45},
         "未签到: required check-in periods without a fix", **DAILY),
     Job("spot_check_draw", jobs.spot_check_draw, {"hour": 8, "minute": 30}, "随机点验: the day's random draw",
         window=timedelta(days=1)),
-    Job("spot_check_expiry", jobs.spot_check_expiry, {"minute": "*/5"},
-        "未点验: spot checks whose response window closed", **FREQUENT),
+    Job("report_reminders", jobs.report_reminders, {"minute": 0},
+        "reminders to supervisees before a report window closes", **HOURLY),
+    Job("term_ending", jobs.term_ending, {"hour": 9, "minute": 0}, "解矫 preparation: terms ending within a month",
+        **DAILY),
+    Job("monthly_leave_list", jobs.monthly_leave_list, {"day": 1, "hour": 1, "minute": 0},
+        "the month's approved leave, to the procuratorate", **MONTHLY),
     Job("location_retention", jobs.location_retention, {"hour": 3, "minute": 0},
         "raw location deleted after the retention period", window=timedelta(days=2)),
+    Job("deliveries", jobs.deliveries, {"minute": "*"}, "retry Web Push and WeChat deliveries that are due",
+        **FREQUENT),
 )
 
 

@@ -136,10 +136,10 @@ def test_jobs_list_and_run_at_an_instant(app):
     listed = runner.invoke(jobs_group, ["list"])
     assert listed.exit_code == 0, listed.output
     assert [line.split()[0] for line in listed.output.splitlines()] == [job.id for job in JOBS]
-    first = runner.invoke(jobs_group, ["run", "spot_check_expiry", "--at", "2026-11-26T13:07:00+08:00"])
+    first = runner.invoke(jobs_group, ["run", "location_signals", "--at", "2026-11-26T13:07:00+08:00"])
     assert first.exit_code == 0 and "2026-11-26T13:05: succeeded" in first.output, first.output
-    again = runner.invoke(jobs_group, ["run", "spot_check_expiry", "--at", "2026-11-26T13:09:00+08:00"])
+    again = runner.invoke(jobs_group, ["run", "location_signals", "--at", "2026-11-26T13:09:00+08:00"])
     assert "already done" in again.output
     assert runner.invoke(jobs_group, ["run", "no_such_job"]).exit_code == 2
-    assert runner.invoke(jobs_group, ["run", "spot_check_expiry", "--at", "yesterday"]).exit_code == 2
+    assert runner.invoke(jobs_group, ["run", "location_signals", "--at", "yesterday"]).exit_code == 2
     assert runs(app) == [("2026-11-26T13:05", "succeeded", 1)]
