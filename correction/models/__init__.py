@@ -1,7 +1,9 @@
 """The complete model registry (Alembic autogenerate and `flask db check` read it from here)."""
 
 from correction.models.alert import Alert, AlertStatus, AlertType, Disposition, Sanction, SanctionKind
+from correction.models.audit import AuditEntry, AuditHead
 from correction.models.idempotency import IdempotencyRecord
+from correction.models.inspection import Finding, FindingKind, Inspection, InspectionItem
 from correction.models.jobs import JobRun, RunStatus, SchedulerLease
 from correction.models.leave import (
     ApprovalStep, ApproverLevel, Destination, LeaveKind, LeaveRequest, LeaveStatus, PermitStatus, RelocationRequest,
@@ -23,6 +25,7 @@ from correction.models.subject import (
 )
 
 __all__ = [
+    "AuditEntry", "AuditHead", "Finding", "FindingKind", "Inspection", "InspectionItem",
     "Alert", "AlertStatus", "AlertType", "Disposition", "Sanction", "SanctionKind",
     "JobRun", "RunStatus", "SchedulerLease",
     "Channel", "Delivery", "DeliveryStatus", "Notification", "PushSubscription", "WechatConsent",
