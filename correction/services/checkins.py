@@ -13,7 +13,8 @@ check, an earlier fix with the same client id), one for the neighbouring fixes, 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from functools import cache
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
@@ -22,7 +23,7 @@ from correction.components import components
 from correction.db import UTCDateTime, db, transaction
 from correction.errors import DomainError, InvalidTransition, RuleViolation, Unauthorized
 from correction.geo.datum import to_wgs84
-from correction.geo.fences import distance_m
+from correction.geo.fences import distance_m, ground_m
 from correction.models import (
     ACTIVE_STATUSES, CheckIn, Destination, LeaveKind, LeaveRequest, LeaveStatus, LocationSignal, PermitStatus,
     SignalKind, SpotCheck, SpotCheckStatus, Subject, SuperviseeAccount, TravelPermit, User, Verdict,
@@ -93,14 +94,13 @@ class BatchResult:
     error: DomainError | None = None
 
 
-def _context(user: User, first_day: date, last_day: date, received_at: datetime,
-             client_id: str | None = None) -> _Context:
-    """Everything a fix of `user`'s subject captured between two local days is judged with, in one query.
-
-    :raises Unauthorized: the user is not a bound supervisee.
-    """
-    subject_id = sa.select(SuperviseeAccount.subject_id).where(
-        SuperviseeAccount.user_id == user.id).scalar_subquery()
+@cache
+def _context_statement() -> sa.Select:
+    """The context query, built once (statement construction costs more than running it); parameters: user_id,
+    first_day, last_day (local dates of capture), received_at, client_id (None matches nothing)."""
+    user_id, received_at = sa.bindparam("user_id", type_=sa.Integer), sa.bindparam("received_at", type_=UTCDateTime)
+    first_day, last_day = sa.bindparam("first_day", type_=sa.Date), sa.bindparam("last_day", type_=sa.Date)
+    subject_id = sa.select(SuperviseeAccount.subject_id).where(SuperviseeAccount.user_id == user_id).scalar_subquery()
     trips = sa.select(
         LeaveRequest.subject_id, Destination.city_code, LeaveRequest.id.label("leave_id"),
         sa.cast(sa.null(), sa.Integer).label("permit_id"), LeaveRequest.start_date.label("first_day"),
@@ -120,16 +120,27 @@ def _context(user: User, first_day: date, last_day: date, received_at: datetime,
         SpotCheck.subject_id == Subject.id, SpotCheck.status == SpotCheckStatus.pending,
         SpotCheck.respond_by >= received_at, SpotCheck.requested_at <= received_at,
     ).order_by(SpotCheck.requested_at, SpotCheck.id).limit(1)
-    existing = sa.select(CheckIn.id).where(CheckIn.subject_id == Subject.id, CheckIn.client_id == client_id) \
-        .scalar_subquery() if client_id else sa.null()
-    rows = db.session.execute(
-        sa.select(Subject, open_spot_check.with_only_columns(SpotCheck.id).scalar_subquery(),
-                  open_spot_check.with_only_columns(SpotCheck.requested_at).scalar_subquery(), existing,
-                  *(destinations.c[name] for name in ("city_code", "leave_id", "permit_id", "first_day",
-                                                      "last_day", "returned_at")))
-        .join(SuperviseeAccount, SuperviseeAccount.subject_id == Subject.id)
-        .outerjoin(destinations, destinations.c.subject_id == Subject.id)
-        .where(SuperviseeAccount.user_id == user.id)).all()
+    existing = sa.select(CheckIn.id).where(CheckIn.subject_id == Subject.id,
+                                           CheckIn.client_id == sa.bindparam("client_id", type_=sa.String))
+    return sa.select(
+        Subject, open_spot_check.with_only_columns(SpotCheck.id).scalar_subquery(),
+        open_spot_check.with_only_columns(SpotCheck.requested_at).scalar_subquery(), existing.scalar_subquery(),
+        *(destinations.c[name] for name in ("city_code", "leave_id", "permit_id", "first_day", "last_day",
+                                            "returned_at")),
+    ).join(SuperviseeAccount, SuperviseeAccount.subject_id == Subject.id).outerjoin(
+        destinations, destinations.c.subject_id == Subject.id).where(SuperviseeAccount.user_id == user_id)
+
+
+def _context(user: User, first_day: date, last_day: date, received_at: datetime,
+             client_id: str | None = None) -> _Context:
+    """Everything a fix of `user`'s subject captured between two local days is judged with, in one query.
+
+    :raises Unauthorized: the user is not a bound supervisee.
+    :raises InvalidTransition: the file is closed.
+    """
+    rows = db.session.execute(_context_statement(), {
+        "user_id": user.id, "first_day": first_day, "last_day": last_day, "received_at": received_at,
+        "client_id": client_id}).all()
     if not rows:
         raise Unauthorized("not_bound", "账号未绑定矫正对象。")
     subject, spot_id, spot_requested_at, existing_id = rows[0][:4]
@@ -159,27 +170,31 @@ def _judgement(ctx: _Context, point: tuple[float, float], accuracy_m: float, cap
     return judge(accuracy_m, rules["max_accuracy_m"], jurisdiction, destinations), home
 
 
-_NEIGHBOUR_COLUMNS = (CheckIn.id, CheckIn.captured_at, CheckIn.wgs_lat, CheckIn.wgs_lng, CheckIn.accuracy_m,
-                      CheckIn.verdict)
-
-
-def _neighbours(subject_id: int, captured_at: datetime, k: int) -> tuple[list, list]:
-    """The fixes captured just before and just after an instant, in capture order: the nearest one on each side
-    (for the speed signal) and the K nearest that are not `uncertain` (for the out-of-bounds run). One query on
-    the (subject, captured_at) index."""
-    base = sa.select(*_NEIGHBOUR_COLUMNS).where(CheckIn.subject_id == subject_id)
+@cache
+def _neighbour_statement(k: int) -> sa.Select:
+    """The fixes captured just before and just after an instant: the nearest one on each side (for the speed
+    signal) and the K nearest that are not `uncertain` (for the out-of-bounds run), on the (subject, captured_at)
+    index; built once per K. Parameters: subject_id, captured_at."""
+    captured_at = sa.bindparam("captured_at", type_=UTCDateTime)
+    base = sa.select(CheckIn.id, CheckIn.captured_at, CheckIn.wgs_lat, CheckIn.wgs_lng, CheckIn.accuracy_m,
+                     CheckIn.verdict).where(CheckIn.subject_id == sa.bindparam("subject_id", type_=sa.Integer))
     earlier = base.where(CheckIn.captured_at <= captured_at).order_by(CheckIn.captured_at.desc(), CheckIn.id.desc())
     later = base.where(CheckIn.captured_at > captured_at).order_by(CheckIn.captured_at, CheckIn.id)
     certain = CheckIn.verdict != Verdict.uncertain
     parts = (earlier.limit(1), later.limit(1), earlier.where(certain).limit(k), later.where(certain).limit(k))
-    rows = db.session.execute(sa.union_all(*(part.subquery().select() for part in parts))).all()
+    return sa.union_all(*(part.subquery().select() for part in parts))
+
+
+def _neighbours(subject_id: int, captured_at: datetime, k: int) -> tuple[list, list]:
+    """The neighbouring fixes of an instant (`_neighbour_statement`), before and after it, in capture order."""
+    rows = db.session.execute(_neighbour_statement(k), {"subject_id": subject_id, "captured_at": captured_at}).all()
     unique = sorted({row.id: row for row in rows}.values(), key=lambda row: (row.captured_at, row.id))
     return [r for r in unique if r.captured_at <= captured_at], [r for r in unique if r.captured_at > captured_at]
 
 
 def _record(ctx: _Context, fix: dict, as_of: datetime, offline: bool, rules: dict) -> CheckIn:
     """Judge, store and flush one fix; add its mock, speed and out-of-bounds signals; answer the open spot check."""
-    captured_at, accuracy = fix["captured_at"], fix["accuracy_m"]
+    captured_at, accuracy = fix["captured_at"].astimezone(UTC), fix["accuracy_m"]
     point = to_wgs84(fix["lat"], fix["lng"], fix["coord_type"])
     judgement, home = _judgement(ctx, point, accuracy, captured_at, rules)
     before, after = _neighbours(ctx.subject.id, captured_at, rules["consecutive_outside"])
@@ -224,7 +239,7 @@ def _fix_signals(checkin: CheckIn, before: list, after: list, rules: dict) -> li
             "source": checkin.source, "verdict": checkin.verdict}))
     pairs = ([(before[-1], checkin)] if before else []) + ([(checkin, after[0])] if after else [])
     for first, second in pairs:
-        moved = distance_m((first.wgs_lat, first.wgs_lng), (second.wgs_lat, second.wgs_lng))
+        moved = ground_m(first.wgs_lat, first.wgs_lng, second.wgs_lat, second.wgs_lng)  # geodesic beyond 50 km
         seconds = (second.captured_at - first.captured_at).total_seconds()
         speed = impossible_speed(moved, seconds, first.accuracy_m, second.accuracy_m,
                                  rules["speed_min_distance_m"], rules["max_speed_kmh"])

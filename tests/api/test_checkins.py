@@ -48,7 +48,7 @@ def test_inside_outside_and_uncertain_on_the_real_polygon(app, client, world, me
     assert inside.status_code == 201, inside.get_json()
     body = inside.get_json()
     assert body["verdict"] == "inside" and body["distance_from_home_m"] == 0
-    assert body["received_at"].startswith("2026-11-26T04:00:00") and body["late"] is False
+    assert body["received_at"] == body["captured_at"] == "2026-11-26T04:00:00+00:00" and body["late"] is False
     outside = post(client, me, fix(XINGHAI, local(2026, 11, 26, 11))).get_json()
     assert outside["verdict"] == "outside" and 21_000 < outside["distance_from_home_m"] < 25_000
     assert post(client, me, fix(boundary_vertex(), coord_type="gcj02")).get_json()["verdict"] == "uncertain"
