@@ -10,7 +10,6 @@ The single check-in is the hot path: one query for the context (subject, destina
 check, an earlier fix with the same client id), one for the neighbouring fixes, the insert and the commit.
 """
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -23,14 +22,12 @@ from correction.components import components
 from correction.db import UTCDateTime, db, transaction
 from correction.errors import DomainError, InvalidTransition, RuleViolation, Unauthorized
 from correction.geo.datum import to_wgs84
-from correction.geo.fences import distance_m, ground_m
+from correction.geo.fences import distance_m
 from correction.models import (
-    ACTIVE_STATUSES, CheckIn, Destination, LeaveKind, LeaveRequest, LeaveStatus, LocationSignal, PermitStatus,
-    SignalKind, SpotCheck, SpotCheckStatus, Subject, SuperviseeAccount, TravelPermit, User, Verdict,
+    ACTIVE_STATUSES, CheckIn, Destination, LeaveKind, LeaveRequest, LeaveStatus, PermitStatus, SpotCheck,
+    SpotCheckStatus, Subject, SuperviseeAccount, TravelPermit, User, Verdict,
 )
-from correction.rules.location import (
-    INSIDE, RunFix, capture_time_problem, completed_run, impossible_speed, is_late, judge,
-)
+from correction.rules.location import INSIDE, capture_time_problem, is_late, judge
 from correction.services import fencing, signals
 
 TRIP_STATUSES = (LeaveStatus.approved, LeaveStatus.departed, LeaveStatus.returned)
@@ -208,7 +205,7 @@ def _record(ctx: _Context, fix: dict, as_of: datetime, offline: bool, rules: dic
         permit_id=judgement.permit_id, spot_check_id=_answer_spot_check(ctx, captured_at, as_of))
     db.session.add(checkin)
     db.session.flush()
-    signals.add_new(_fix_signals(checkin, before, after, rules))
+    signals.add_new(signals.fix_signals(checkin, before, after, rules))
     return checkin
 
 
@@ -224,48 +221,6 @@ def _answer_spot_check(ctx: _Context, captured_at: datetime, as_of: datetime) ->
         .execution_options(synchronize_session=False)).rowcount
     ctx.spot_check = None
     return spot_id if claimed == 1 else None
-
-
-def _signal(kind: SignalKind, key: str, checkin: CheckIn, evidence: dict) -> LocationSignal:
-    return LocationSignal(subject_id=checkin.subject_id, kind=kind, detected_at=checkin.received_at,
-                          checkin_id=checkin.id, evidence=evidence, dedupe_key=key)
-
-
-def _fix_signals(checkin: CheckIn, before: list, after: list, rules: dict) -> list[LocationSignal]:
-    found = []
-    if checkin.is_mock:
-        found.append(_signal(SignalKind.mock_location, f"mock:{checkin.id}", checkin, {
-            "checkin_id": checkin.id, "captured_at": checkin.captured_at.isoformat(),
-            "source": checkin.source, "verdict": checkin.verdict}))
-    pairs = ([(before[-1], checkin)] if before else []) + ([(checkin, after[0])] if after else [])
-    for first, second in pairs:
-        moved = ground_m(first.wgs_lat, first.wgs_lng, second.wgs_lat, second.wgs_lng)  # geodesic beyond 50 km
-        seconds = (second.captured_at - first.captured_at).total_seconds()
-        speed = impossible_speed(moved, seconds, first.accuracy_m, second.accuracy_m,
-                                 rules["speed_min_distance_m"], rules["max_speed_kmh"])
-        if speed is not None:
-            found.append(_signal(SignalKind.impossible_speed, f"speed:{first.id}:{second.id}", checkin, {
-                "checkin_ids": [first.id, second.id], "distance_m": round(moved, 1), "seconds": seconds,
-                "speed_kmh": None if math.isinf(speed) else round(speed, 1),
-                "accuracy_m": [first.accuracy_m, second.accuracy_m]}))
-    run = completed_run([RunFix(r.id, r.verdict) for r in before], RunFix(checkin.id, checkin.verdict),
-                        [RunFix(r.id, r.verdict) for r in after], rules["consecutive_outside"])
-    if run:
-        captured = {r.id: r.captured_at for r in (*before, *after)} | {checkin.id: checkin.captured_at}
-        found.append(_signal(SignalKind.out_of_bounds, f"oob:{run[0].id}", checkin, {
-            "checkin_ids": [f.id for f in run], "from": captured[run[0].id].isoformat(),
-            "to": captured[run[-1].id].isoformat(), "consecutive_outside": rules["consecutive_outside"]}))
-    return found
-
-
-def _late_signal(late: list[CheckIn], late_minutes: int) -> LocationSignal:
-    """One signal for the fixes of one request that arrived long after their capture."""
-    first = late[0]
-    return _signal(SignalKind.late_fix, f"late:{first.id}", first, {
-        "checkin_ids": [c.id for c in late], "received_at": first.received_at.isoformat(),
-        "captured_from": min(c.captured_at for c in late).isoformat(),
-        "captured_to": max(c.captured_at for c in late).isoformat(), "offline": first.offline,
-        "late_fix_minutes": late_minutes})
 
 
 def _snapshot(checkin: CheckIn, late_minutes: int, replayed: bool = False) -> Recorded:
@@ -299,7 +254,7 @@ def record_checkin(user: User, fix: dict, as_of: datetime, offline: bool = False
         checkin = _record(ctx, fix, as_of, offline, rules)
         recorded = _snapshot(checkin, rules["late_fix_minutes"])
         if recorded.late:
-            signals.add_new([_late_signal([checkin], rules["late_fix_minutes"])])
+            signals.add_new([signals.late_signal([checkin], rules["late_fix_minutes"])])
     return recorded
 
 
@@ -337,5 +292,5 @@ def record_batch(user: User, items: Sequence[dict | Invalid], as_of: datetime) -
                     late += [checkin] if stored[fix["client_id"]].late else []
                 results[index] = BatchResult(index, fix["client_id"], stored[fix["client_id"]])
             if late:
-                signals.add_new([_late_signal(late, late_minutes)])
+                signals.add_new([signals.late_signal(late, late_minutes)])
     return results
