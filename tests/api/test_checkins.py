@@ -93,6 +93,34 @@ def test_a_beijing_fix_is_on_the_approved_trip_and_outside_a_day_after_it(app, c
         assert (stored.fence, stored.leave_id) == ("city:110000", beijing_trip)
 
 
+def test_after_the_return_the_trip_no_longer_covers_the_city(app, client, world, me, beijing_trip):
+    with at(2026, 12, 2, 18):
+        client.post(f"/api/v1/me/leave-requests/{beijing_trip}/depart", headers=me)
+        back = client.post(f"/api/v1/me/leave-requests/{beijing_trip}/return", headers=me,
+                           json={"location": {"lat": HOME[0], "lng": HOME[1], "coord_type": "wgs84"}})
+        assert back.get_json()["status"] == "returned"
+    with at(2026, 12, 2, 20):
+        before_return = post(client, me, fix(TIANANMEN, local(2026, 12, 2, 10), client_id="queued")).get_json()
+        after_return = post(client, me, fix(TIANANMEN, local(2026, 12, 2, 19, 50))).get_json()
+    assert (before_return["verdict"], after_return["verdict"]) == ("on_approved_trip", "outside")
+
+
+def test_a_standing_permit_city_is_a_fence_during_its_validity(app, client, world, me):
+    body = {"destinations": BEIJING, "valid_from": "2026-12-01", "valid_to": "2027-03-31", "reason": "业务往来",
+            "frequency": "每月两次"}
+    permit_id = client.post("/api/v1/me/travel-permits", json=body, headers=me).get_json()["id"]
+    approved = client.post(f"/api/v1/travel-permits/{permit_id}/approve", json={"opinion": "同意"},
+                           headers=world.h("county_a"))
+    assert approved.get_json()["status"] == "approved"
+    with at(2027, 1, 10):
+        during = post(client, me, fix(TIANANMEN, local(2027, 1, 10))).get_json()
+    with at(2027, 4, 1):
+        after = post(client, me, fix(TIANANMEN, local(2027, 4, 1))).get_json()
+    assert (during["verdict"], after["verdict"]) == ("on_approved_trip", "outside")
+    with app.app_context():
+        assert db.session.get(CheckIn, during["id"]).permit_id == permit_id
+
+
 def test_an_offline_batch_is_judged_at_capture_time_against_the_fences_then(app, client, world, me, beijing_trip):
     queued = [fix(TIANANMEN, local(2026, 12, 3, 20), client_id="q-2"),   # during the trip, sent after it
               fix(TIANANMEN, local(2026, 12, 2, 9), client_id="q-1"),
