@@ -1,10 +1,12 @@
 """Fences: where a WGS-84 fix lies relative to a polygon or a circle, with the distance to its edge in metres.
 
-A polygon fence is converted once to WGS-84 (tech-notes §4.2, §5), prepared for `contains_xy`, and its boundary
-is kept, prepared, in a local metric frame (metres east and north of the fence's centre, scaled by the WGS-84
-radii of curvature at that latitude). `place` finds the nearest boundary point in that frame and measures the
-distance to it on the ellipsoid: choosing the point in a slightly mis-scaled frame changes the distance only to
-second order, so it is within about 0.01 % of the geodesic near the edge even for a fence several degrees tall.
+A polygon fence is converted once to WGS-84 (tech-notes §4.2, §5) and prepared for `contains_xy`. For distances its
+boundary is kept, prepared, in local metric frames: metres east and north, scaled by the WGS-84 radii of curvature
+at the centre of a 0.2° band of latitude, one frame per band the fixes actually fall in (built on first use). `place`
+finds the nearest boundary point in the fix's band frame and measures the distance to it on the ellipsoid. Within the
+fence's latitudes the frame's scale is off by at most 0.24 % anywhere in China, which moves the distance only to
+second order along an edge and by at most twice that at a corner: well within 1 % (the tests check a 6°-tall city).
+Beyond them the nearest band serves; the error grows with the distance, which is then large anyway.
 
 The verdict (domain-rules §19) is `uncertain` whenever the fix's accuracy circle, widened to the edge buffer, reaches
 the boundary: a fix is never `outside` while it may be inside.
@@ -30,6 +32,7 @@ _WGS84_E2 = (1.0 / 298.257223563) * (2.0 - 1.0 / 298.257223563)
 _LOCAL_LIMIT_M = 50_000.0  # below this the mean-latitude formula agrees with the geodesic to ~1e-5
 _CIRCLE_VERTICES = 64
 _MAX_RADIUS_M = 500_000.0  # the display polygon is drawn in the centre's local frame, fine well within this
+_BAND_DEG = 0.2  # height of the latitude band that shares one metric frame
 
 
 @dataclass(frozen=True)
@@ -74,8 +77,9 @@ class Fence:
     """A named area in WGS-84: a polygon (`from_geojson`, or a shapely geometry) or a circle (`circle`).
 
     `slack_m` is how far the fence's boundary may lie from the true one (0 for an exact fence; the simplification
-    error for the shipped city outlines, see places.py); `place` widens its margin by it. Instances are immutable
-    after construction and safe to share between threads.
+    error for the shipped city outlines, see places.py); `place` widens its margin by it. One instance may serve
+    every thread: GEOS's lazy indexes are built before anything is shared, and a band's frame is complete before
+    it is published (two threads may both build one; either copy serves).
     """
 
     def __init__(self, name: str, geometry: BaseGeometry, slack_m: float = 0.0) -> None:
@@ -88,13 +92,11 @@ class Fence:
         self._circle: tuple[float, float, float] | None = None
         shapely.prepare(geometry)
         minx, miny, maxx, maxy = geometry.bounds
-        self._lat0, self._lng0 = (miny + maxy) / 2.0, (minx + maxx) / 2.0
-        self._ky, self._kx = _metres_per_degree(self._lat0)
-        self._frame_boundary = shapely.transform(shapely.boundary(geometry), self._to_frame_xy)
-        shapely.prepare(self._frame_boundary)  # prepared linework answers nearest-point queries from an index
-        # GEOS builds a prepared geometry's indexes lazily and not thread-safely: build them now, in one thread.
-        shapely.contains_xy(geometry, self._lng0, self._lat0)
-        shapely.shortest_line(self._frame_boundary, Point(0.0, 0.0))
+        self._lng0, self._lat_min = (minx + maxx) / 2.0, miny
+        self._bands = max(1, math.ceil((maxy - miny) / _BAND_DEG))
+        self._boundary = shapely.boundary(geometry)
+        self._frames: dict[int, _Frame] = {}
+        shapely.contains_xy(geometry, minx, miny)  # builds GEOS's lazy point locator now, in one thread
 
     @classmethod
     def from_geojson(cls, name: str, geometry: dict, coord_type: str, slack_m: float = 0.0) -> "Fence":
@@ -143,19 +145,38 @@ class Fence:
             return Placement(UNCERTAIN, distance)
         return Placement(INSIDE if contained else OUTSIDE, distance)
 
-    def _to_frame_xy(self, xy: np.ndarray) -> np.ndarray:
-        return np.column_stack([(xy[:, 0] - self._lng0) * self._kx, (xy[:, 1] - self._lat0) * self._ky])
-
     def _to_boundary_m(self, lat: float, lng: float) -> float:
-        """Metres to the nearest point of the boundary (chosen in the local frame, measured on the ellipsoid)."""
-        fx, fy = (lng - self._lng0) * self._kx, (lat - self._lat0) * self._ky
-        near_x, near_y = shapely.get_coordinates(shapely.shortest_line(self._frame_boundary, Point(fx, fy)))[0]
-        near_lat, near_lng = self._lat0 + float(near_y) / self._ky, self._lng0 + float(near_x) / self._kx
+        """Metres to the nearest point of the boundary (chosen in the band's frame, measured on the ellipsoid)."""
+        band = min(max(int((lat - self._lat_min) // _BAND_DEG), 0), self._bands - 1)
+        frame = self._frames.get(band)
+        if frame is None:
+            frame = self._frames[band] = _Frame(self._lat_min + (band + 0.5) * _BAND_DEG, self._lng0, self._boundary)
+        near_lat, near_lng = frame.nearest(lat, lng)
         return ground_m(lat, lng, near_lat, near_lng)
 
     def __repr__(self) -> str:
         kind = "circle" if self._circle else self.geometry.geom_type
         return f"Fence({self.name!r}, {kind}, slack_m={self.slack_m:g})"
+
+
+class _Frame:
+    """A fence's boundary in metres east and north of (lat0, lng0), at the ellipsoid's scale there, prepared."""
+
+    __slots__ = ("lat0", "lng0", "ky", "kx", "boundary")
+
+    def __init__(self, lat0: float, lng0: float, boundary: BaseGeometry) -> None:
+        self.lat0, self.lng0 = lat0, lng0
+        self.ky, self.kx = _metres_per_degree(lat0)
+        self.boundary = shapely.transform(boundary, lambda xy: np.column_stack(
+            [(xy[:, 0] - lng0) * self.kx, (xy[:, 1] - lat0) * self.ky]))
+        shapely.prepare(self.boundary)  # prepared linework answers nearest-point queries from an index
+        self.nearest(lat0, lng0)  # builds GEOS's lazy index now, before the frame is shared
+
+    def nearest(self, lat: float, lng: float) -> tuple[float, float]:
+        """The boundary point nearest to (lat, lng) as measured in this frame, as (lat, lng)."""
+        fx, fy = (lng - self.lng0) * self.kx, (lat - self.lat0) * self.ky
+        near_x, near_y = shapely.get_coordinates(shapely.shortest_line(self.boundary, Point(fx, fy)))[0]
+        return self.lat0 + float(near_y) / self.ky, self.lng0 + float(near_x) / self.kx
 
 
 def _gcj_xy_to_wgs_xy(xy: np.ndarray) -> np.ndarray:

@@ -158,6 +158,27 @@ def test_distances_near_the_edge_agree_with_the_geodesic(fence):
         assert got == pytest.approx(truth, rel=1e-3, abs=0.3)
 
 
+def test_distances_stay_accurate_on_a_fence_six_degrees_tall():
+    """呼伦贝尔 spans 47.1–53.3°N: one metric frame for all of it would be off by 6 % at its ends
+    (and its distances by up to 3 %)."""
+    tall = Fence("tall", places.city_fence("150700").geometry)
+    samples = shapely.get_coordinates(shapely.segmentize(tall.geometry.boundary, 0.0005))  # at most ~50 m apart
+    rng = random.Random(11)
+    checked = 0
+    while checked < 40:
+        lng, lat = samples[rng.randrange(len(samples))]
+        fix = moved((lat, lng), rng.uniform(0, 360), rng.uniform(300.0, 5000.0))
+        scale = math.cos(math.radians(fix[0]))
+        i = int(np.argmin(np.hypot((samples[:, 0] - fix[1]) * scale, samples[:, 1] - fix[0])))
+        truth = min(WGS84.Inverse(*fix, samples[j][1], samples[j][0])["s12"]
+                    for j in range(max(0, i - 3), min(len(samples), i + 4)))
+        if truth < 300:  # another stretch of boundary came close: the sampling would overstate too much
+            continue
+        got = tall.place(*fix, accuracy_m=0, edge_buffer_m=0).distance_to_boundary_m
+        assert got == pytest.approx(truth, rel=1e-3, abs=1.1)  # sampling overstates by <= 25²/(2·300) m
+        checked += 1
+
+
 def test_ground_m_agrees_with_the_geodesic():
     rng = random.Random(9)
     for _ in range(300):
