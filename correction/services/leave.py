@@ -112,6 +112,14 @@ def _visible(actor: User, request_id: int) -> LeaveRequest:
     return visible_record(actor, LeaveRequest, request_id, ("leave_not_found", "外出申请不存在。"))
 
 
+def get_request(actor: User, request_id: int) -> LeaveRequest:
+    """One request with its steps, for officers and inspectors (the inspection list links to it).
+
+    :raises NotFound: missing or outside the actor's scope.
+    """
+    return _visible(actor, request_id)
+
+
 def decide(actor: User, request_id: int, *, as_of: datetime, approve: bool, opinion: str | None) -> LeaveRequest:
     """Approve, forward or reject at the actor's level.
 

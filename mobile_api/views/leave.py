@@ -92,6 +92,15 @@ def leave_queue(args):
     return leave.queue(actor(), args["page"], args["per_page"], args["status"])
 
 
+@blp.get(OFFICERS)
+@blp.doc(security=BEARER)
+@roles(Role.officer, Role.inspector)
+@blp.response(200, LeaveSchema)
+def get_leave(request_id):
+    """One request in the caller's scope, with its steps (who decided, when, at which level)."""
+    return leave.get_request(actor(), request_id)
+
+
 @blp.post(f"{OFFICERS}/approve")
 @blp.doc(security=BEARER)
 @roles(Role.officer)
