@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import datetime
 
 from correction.services import (
-    alert_jobs, deliveries as delivery_service, location_upkeep, procuratorate, reminders, spot_checks,
+    alert_jobs, deliveries as delivery_service, inspections, location_upkeep, procuratorate, reminders, spot_checks,
 )
 
 
@@ -52,6 +52,10 @@ def term_ending(at: datetime) -> dict:
 
 def monthly_leave_list(at: datetime) -> dict:
     return procuratorate.send_monthly_leave_lists(at)
+
+
+def quarterly_inspection(at: datetime) -> dict:
+    return inspections.generate_quarter_lists(at)
 
 
 def location_retention(at: datetime) -> dict:

@@ -39,6 +39,7 @@ DAILY = {"catch_up": DAILY_CATCH_UP, "window": timedelta(days=DAILY_CATCH_UP + 1
 HOURLY = {"window": timedelta(hours=2)}
 FREQUENT = {"window": timedelta(minutes=30)}
 MONTHLY = {"window": timedelta(days=32)}
+QUARTERLY = {"window": timedelta(days=93)}  # longer than the longest quarter (92 days): a missed start is caught up
 
 JOBS: tuple[Job, ...] = (
     Job("overdue_alerts", jobs.overdue_alerts, {"hour": 0, "minute": 30},
@@ -60,6 +61,8 @@ JOBS: tuple[Job, ...] = (
         **DAILY),
     Job("monthly_leave_list", jobs.monthly_leave_list, {"day": 1, "hour": 1, "minute": 0},
         "the month's approved leave, to the procuratorate", **MONTHLY),
+    Job("quarterly_inspection", jobs.quarterly_inspection, {"month": "1,4,7,10", "day": 1, "hour": 0, "minute": 5},
+        "联合巡检: every county's final inspection list of the quarter that ended", **QUARTERLY),
     Job("location_retention", jobs.location_retention, {"hour": 3, "minute": 0},
         "raw location deleted after the retention period", window=timedelta(days=2)),
     Job("deliveries", jobs.deliveries, {"minute": "*"}, "retry Web Push and WeChat deliveries that are due",
