@@ -53,8 +53,9 @@ def open_alert(subject: Subject, type: AlertType, *, dedupe_key: str, title: str
 def open_alerts(candidates: Sequence[Candidate], as_of: datetime) -> list[Alert]:
     """Open the candidates whose dedupe key is new, each with the office of its subject now and the ladder's
     suggestion, and notify the responsible officers (and the supervisee, for TOLD_SUPERVISEE), in the caller's
-    transaction. Known keys are skipped with one query per chunk; a twin inserted at the same moment by another
-    process is skipped by INSERT … ON CONFLICT DO NOTHING. Returns the alerts opened."""
+    transaction (or in one of its own, committed, when called outside any). Known keys are skipped with one query
+    per chunk; a twin inserted at the same moment by another process is skipped by INSERT … ON CONFLICT DO NOTHING.
+    Returns the alerts opened."""
     with transaction():
         unique = list({c.dedupe_key: c for c in candidates}.values())
         known = {key for chunk in _chunks([c.dedupe_key for c in unique])
