@@ -52,8 +52,6 @@ def approvals(window: Window, counties: Sequence[int] | None, rules) -> list[Can
             days = leave_days(row.start_date, (row.extended_from - timedelta(days=1)) if row.extended_from
                               else row.end_date)
         approved_on = local_date(row.at)
-        evidence = [lists.leave_request(row.id, f"{_trip(row)}，{when(row.at)}批准"),
-                    lists.subject_file(row.subject_id, row.name)]
         reasons = []
         if row.level == ApproverLevel.judicial_office and days > office_max:
             reasons.append(("leave_wrong_level",
@@ -65,8 +63,11 @@ def approvals(window: Window, counties: Sequence[int] | None, rules) -> list[Can
         if row.short_notice:
             reasons.append(("leave_short_notice", f"未提前{notice}天申请即获批准：{local_date(row.submitted_at)}"
                                                   f"申请，{row.start_date}出发"))
-        found += [Candidate(row.county_id, row.subject_id, code, reason, evidence, (row.at.isoformat(), row.id))
-                  for code, reason in reasons]
+        if reasons:
+            evidence = [lists.leave_request(row.id, f"{_trip(row)}，{when(row.at)}批准"),
+                        lists.subject_file(row.subject_id, row.name)]
+            found += [Candidate(row.county_id, row.subject_id, code, reason, evidence, (row.at, row.id))
+                      for code, reason in reasons]
     return found
 
 
@@ -93,7 +94,7 @@ def yearly_cap(window: Window, counties: Sequence[int] | None, rules) -> list[Ca
                 row.county_id, row.subject_id, "leave_over_yearly_cap",
                 f"超过年度外出上限：{window.quarter.year}年累计批准外出{total}天，上限{cap}天",
                 [lists.leave_request(row.id, f"{_trip(row)}，{when(row.decided_at)}批准"),
-                 lists.subject_file(row.subject_id, row.name)], (row.decided_at.isoformat(), row.id)))
+                 lists.subject_file(row.subject_id, row.name)], (row.decided_at, row.id)))
     return found
 
 
@@ -132,7 +133,7 @@ def fast_track(window: Window, counties: Sequence[int] | None, rules) -> list[Ca
                       f"{when(decided)}{verdict}，用时{hours:.1f}小时（应于{when(row.decision_due_at)}前决定）"
                       f"{escalated}")
         found.append(Candidate(row.county_id, row.subject_id, code, reason, evidence,
-                               (row.submitted_at.isoformat(), row.id)))
+                               (row.submitted_at, row.id)))
     return found
 
 
@@ -146,14 +147,16 @@ def late_returns(window: Window, counties: Sequence[int] | None, rules) -> list[
         .where(trip.kind != LeaveKind.extension, trip.status.in_(APPROVED), trip.decided_at < window.until,
                trip.end_date < window.cutoff, within(Subject.county_id, counties),
                sa.or_(trip.returned_at.is_(None), trip.returned_at >= window.start),
-               sa.or_(Subject.ended_on.is_(None), Subject.ended_on >= window.first_day))).all()
-    handled = _late_return_alerts(window, {row.subject_id for row in rows})
-    found = []
-    for row in rows:
+               sa.or_(Subject.ended_on.is_(None), Subject.ended_on >= window.first_day)))
+    late = []
+    for row in rows:  # most trips end on time: the day of the return decides, in Asia/Shanghai
         returned = window.seen(row.returned_at)
         back = local_date(returned) if returned else None
-        if back is not None and back <= row.end_date:
-            continue
+        if back is None or back > row.end_date:
+            late.append((row, back))
+    handled = _late_return_alerts(window, {row.subject_id for row, _ in late})
+    found = []
+    for row, back in late:
         days = ((back or window.cutoff) - row.end_date).days
         how = f"{back}才销假" if back else f"至{window.cutoff_text}仍未销假"
         evidence = [lists.leave_request(row.id, f"{_trip(row)}"), lists.subject_file(row.subject_id, row.name)]
@@ -162,7 +165,7 @@ def late_returns(window: Window, counties: Sequence[int] | None, rules) -> list[
         handling = "；".join(text for _, text in alerts) or "未见告警"
         found.append(Candidate(row.county_id, row.subject_id, "late_return",
                                f"未按时销假：外出应于{row.end_date}结束，{how}，逾期{days}天（{handling}）",
-                               evidence, (row.end_date.isoformat(), row.id)))
+                               evidence, (row.end_date, row.id)))
     return found
 
 

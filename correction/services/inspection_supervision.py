@@ -44,7 +44,9 @@ def alerts(window: Window, counties: Sequence[int] | None, rules) -> list[Candid
     unresolved `inspection.unresolved_alert_days` after they opened."""
     days = rules["inspection.unresolved_alert_days"]
     given = (sa.select(Sanction.alert_id, sa.func.max(_GIVEN).label("rank"))
-             .where(Sanction.alert_id.is_not(None), Sanction.decided_at < window.until)
+             .join(Subject, Subject.id == Sanction.subject_id)
+             .where(within(Subject.county_id, counties), Sanction.alert_id.is_not(None),
+                    Sanction.decided_at < window.until)
              .group_by(Sanction.alert_id).subquery())
     overdue = window.days_before_until(days)
     rows = db.session.execute(
@@ -61,22 +63,21 @@ def alerts(window: Window, counties: Sequence[int] | None, rules) -> list[Candid
                               sa.or_(Alert.resolved_at.is_(None), Alert.resolved_at >= window.until)))))
     found = []
     for row in rows:
-        reasons = []
+        reasons, headline = [], f"{row.title}（{when(row.opened_at)}）"
         if row.type in LOCATION and row.opened_at >= window.start:
-            reasons.append((LOCATION[row.type], f"{row.title}（{when(row.opened_at)}）；{_handling(row, window)}"))
+            reasons.append((LOCATION[row.type], f"{headline}；{_handling(row, window)}"))
         resolved = window.seen(row.resolved_at)
         suggested = lists.quote(row.suggestion["text"], 60) if row.suggestion else None  # None: not a breach
         if suggested and resolved and resolved >= window.start and (row.rank or 0) < RANK[row.suggestion["code"]]:
             reasons.append(("sanction_missing",
-                            f"违规未依规处理：{row.title}；{suggested}；实际{_handling(row, window)}"))
+                            f"违规未依规处理：{headline}；{suggested}；实际{_handling(row, window)}"))
         elif suggested and resolved is None and row.opened_at < overdue:
-            reasons.append(("alert_unresolved", f"违规告警逾期未处理：{row.title}，{when(row.opened_at)}开启，至"
-                                                f"{window.cutoff_text}已{(window.until - row.opened_at).days}天未处理"
-                                                f"（{suggested}）"))
-        evidence = [lists.alert(row.id, f"{row.title}（{when(row.opened_at)}）"),
-                    lists.subject_file(row.subject_id, row.name)]
-        found += [Candidate(row.county_id, row.subject_id, code, reason, evidence, (row.opened_at.isoformat(), row.id))
-                  for code, reason in reasons]
+            reasons.append(("alert_unresolved", f"违规告警逾期未处理：{headline}，至{window.cutoff_text}已"
+                                                f"{(window.until - row.opened_at).days}天未处理（{suggested}）"))
+        if reasons:
+            evidence = [lists.alert(row.id, headline), lists.subject_file(row.subject_id, row.name)]
+            found += [Candidate(row.county_id, row.subject_id, code, reason, evidence, (row.opened_at, row.id))
+                      for code, reason in reasons]
     return found
 
 
@@ -95,7 +96,7 @@ def report_ins(window: Window, counties: Sequence[int] | None, rules) -> list[Ca
                        f"逾期报到：应于{row.report_in_due}前报到，{row.effective_on}报到，逾期"
                        f"{(row.effective_on - row.report_in_due).days}天",
                        [lists.subject_history(row.subject_id, f"报到记录：{row.effective_on}"),
-                        lists.subject_file(row.subject_id, row.name)], (row.effective_on.isoformat(), row.id))
+                        lists.subject_file(row.subject_id, row.name)], (row.effective_on, row.id))
              for row in late]
     missing = db.session.execute(
         sa.select(Subject.id, Subject.county_id, Subject.name, Subject.report_in_due).where(
@@ -106,7 +107,7 @@ def report_ins(window: Window, counties: Sequence[int] | None, rules) -> list[Ca
     found += [Candidate(row.county_id, row.id, "report_in_late",
                         f"逾期未报到：应于{row.report_in_due}前报到，至{window.cutoff_text}仍未报到，逾期"
                         f"{(window.cutoff - row.report_in_due).days}天",
-                        [lists.subject_file(row.id, row.name)], (row.report_in_due.isoformat(), row.id))
+                        [lists.subject_file(row.id, row.name)], (row.report_in_due, row.id))
               for row in missing]
     return found
 
@@ -176,7 +177,7 @@ def releases(window: Window, counties: Sequence[int] | None, rules) -> list[Cand
         found.append(Candidate(row.county_id, row.subject_id, "release_late",
                                f"未按期解除矫正：矫正期{row.term_end}届满，{how}，迟{(done - row.term_end).days}天",
                                [lists.subject_history(row.subject_id, f"解除记录：{row.effective_on}"),
-                                lists.subject_file(row.subject_id, row.name)], (row.term_end.isoformat(), row.id)))
+                                lists.subject_file(row.subject_id, row.name)], (row.term_end, row.id)))
     still_open = db.session.execute(
         sa.select(Subject.id, Subject.county_id, Subject.name, Subject.term_end).where(
             within(Subject.county_id, counties), Subject.term_end < window.cutoff - timedelta(days=grace),
@@ -185,7 +186,7 @@ def releases(window: Window, counties: Sequence[int] | None, rules) -> list[Cand
     found += [Candidate(row.county_id, row.id, "release_late",
                         f"未按期解除矫正：矫正期{row.term_end}届满，至{window.cutoff_text}尚未解除，已逾"
                         f"{(window.cutoff - row.term_end).days}天",
-                        [lists.subject_file(row.id, row.name)], (row.term_end.isoformat(), row.id))
+                        [lists.subject_file(row.id, row.name)], (row.term_end, row.id))
               for row in still_open]
     return found
 
@@ -221,5 +222,5 @@ def relocations(window: Window, counties: Sequence[int] | None, rules) -> list[C
                    else f"至{window.cutoff_text}仍未完成，逾期{(window.cutoff - due).days}天")
             found.append(Candidate(row.county_id, row.subject_id, code, text.format(due=due, how=how),
                                    [lists.relocation_request(row.id, f"变更执行地申请（{decided_on}批准）"),
-                                    lists.subject_file(row.subject_id, row.name)], (due.isoformat(), row.id)))
+                                    lists.subject_file(row.subject_id, row.name)], (due, row.id)))
     return found
