@@ -1,4 +1,4 @@
-"""Flask commands: seed-demo, create-user and vapid-keys (`flask --app wsgi <command>`)."""
+"""Flask commands: seed-demo, create-user, vapid-keys and audit verify (`flask --app wsgi <command>`)."""
 
 import click
 from flask import Flask, current_app
@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 from correction import clock, demo
 from correction.errors import DomainError
 from correction.models import Role
-from correction.services import org
+from correction.services import audit, org
 from correction.webpush import generate_vapid_keys
 
 
@@ -15,6 +15,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
     app.cli.add_command(vapid_keys)
+    app.cli.add_command(audit_group)
 
 
 @click.command("seed-demo")
@@ -59,3 +60,21 @@ def vapid_keys() -> None:
     private_key, public_key = generate_vapid_keys()
     click.echo(f"VAPID_PRIVATE_KEY={private_key}")
     click.echo(f"VAPID_PUBLIC_KEY={public_key}")
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The audit trail (审计日志)."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+@click.option("--batch-size", default=5000, show_default=True, help="Entries read per query.")
+def verify_audit(batch_size: int) -> None:
+    """Walk the hash chain; exit 1 naming the first bad seq if an entry was edited, deleted or inserted."""
+    with click.progressbar(length=audit.entry_count(), label="audit entries") as bar:
+        result = audit.verify(batch_size, progress=bar.update)
+    if result.problem:
+        raise click.ClickException(f"audit trail broken at seq {result.bad_seq}: {result.problem} "
+                                   f"({result.checked} entries before it are intact)")
+    click.echo(f"audit trail intact: {result.checked} entries, head at seq {result.head_seq}")

@@ -15,6 +15,7 @@ from config import settings_for
 from correction import components
 from correction.cli import register_commands
 from correction.db import db
+from correction.services import audit_hooks
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 migrate = Migrate()
@@ -53,6 +54,7 @@ def create_app(config_name: str = "development", overrides: dict | None = None) 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     components.install(app)
+    audit_hooks.install()
     register_commands(app)
     return app
 

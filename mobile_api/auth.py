@@ -10,6 +10,7 @@ from flask_jwt_extended import JWTManager, create_access_token, current_user, ve
 from correction.db import db
 from correction.errors import Forbidden, Unauthorized
 from correction.models import Role, User
+from correction.services import audit
 from mobile_api.errors import envelope
 
 jwt_manager = JWTManager()
@@ -77,7 +78,8 @@ def roles(*allowed: Role):
                 if current_user.role == Role.inspector and request.method not in ("GET", "HEAD"):
                     raise Forbidden("read_only", "检察人员只能查阅，不能执行此操作。")
                 raise Forbidden("forbidden", "当前角色无权访问此接口。")
-            return view(*args, **kwargs)
+            with audit.acting(current_user.id, view.__qualname__):  # the changes it commits are the caller's
+                return view(*args, **kwargs)
         guarded.allowed_roles = allowed
         return guarded
     return decorator

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from correction import clock
 from correction.db import db, is_unique_violation
 from correction.models import JobRun, RunStatus
+from correction.services import audit
 from scheduler.registry import Job
 
 log = logging.getLogger("sqjz.scheduler")
@@ -91,8 +92,9 @@ def run_job(job: Job, at: datetime, runner: str = RUNNER, force: bool = False) -
         return None
     log.info("job %s period %s: started by %s (attempt %d)", job.id, period, runner, run.attempts)
     try:
-        counts = job.func(at) or {}
-        db.session.commit()
+        with audit.acting(None, job.id):  # the system, acting under the job's name
+            counts = job.func(at) or {}
+            db.session.commit()
     except Exception as exc:  # a failed job is recorded and retried; the scheduler keeps running
         db.session.rollback()
         _finish(run.id, RunStatus.failed, {}, "".join(traceback.format_exception(exc))[-ERROR_CHARS:])
