@@ -23,7 +23,7 @@ from correction.rules.periods import Period, period_containing
 from correction.services.accounts import supervisee_subject
 from correction.services.obligations import timeline_of
 from correction.services.paging import Page, page_of
-from correction.services.scope import require_officer, subject_filter, visible_subject
+from correction.services.scope import read_subject, require_officer, subject_filter, visible_subject
 
 # The kinds with a monthly hours quota (rule `obligations.monthly_hours`); only these may be self-submitted.
 COUNTED_KINDS = (ActivityKind.education, ActivityKind.public_welfare)
@@ -241,7 +241,7 @@ def list_activities(actor: User, subject_id: int, *, as_of: datetime, month: dat
     :raises NotFound: the subject is missing or outside the actor's scope.
     :raises RuleViolation: a month in the future.
     """
-    return _month_page(visible_subject(actor, subject_id), month, as_of, page, per_page)
+    return _month_page(read_subject(actor, subject_id, "activities"), month, as_of, page, per_page)
 
 
 def list_own_activities(user: User, *, as_of: datetime, month: date | None = None, page: int = 1,

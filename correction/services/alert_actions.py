@@ -20,7 +20,7 @@ from correction.services.accounts import supervisee_subject
 from correction.services.alerts import TOLD_SUPERVISEE, UNRESOLVED, is_breach, officer_ids, resuggest, tell_supervisee
 from correction.services.notify import notify
 from correction.services.paging import Page, page_of
-from correction.services.scope import require_officer, subject_filter, visible_record
+from correction.services.scope import read_record, require_officer, subject_filter
 from correction.services.uploads import attach_to_alert
 
 CHANGED = ("alert_changed", "该告警已被他人处理，请刷新后重试。")
@@ -47,7 +47,7 @@ def list_alerts(actor: User, page: int, per_page: int, status: AlertStatus | Non
 
 def get_alert(actor: User, alert_id: int) -> Alert:
     """:raises NotFound: missing or outside the actor's scope."""
-    return visible_record(actor, Alert, alert_id, NOT_FOUND)
+    return read_record(actor, Alert, alert_id, NOT_FOUND, "alert")
 
 
 def attachment_ids(alert: Alert) -> list[int]:

@@ -16,7 +16,7 @@ from correction.rules.location import checkin_cadence, is_late, period_closes_at
 from correction.rules.periods import Period, period_containing, previous_period
 from correction.services.obligations import timeline_of
 from correction.services.paging import Page, page_of
-from correction.services.scope import subject_filter, visible_subject
+from correction.services.scope import read_subject, subject_filter
 
 
 def counts_for(period: Period, grace_hours: int) -> sa.ColumnElement[bool]:
@@ -72,7 +72,7 @@ def subject_checkins(actor: User, subject_id: int, page: int, per_page: int) -> 
 
     :raises NotFound: missing or outside the actor's scope.
     """
-    visible_subject(actor, subject_id)
+    read_subject(actor, subject_id, "checkins")
     return page_of(sa.select(CheckIn).where(CheckIn.subject_id == subject_id).options(selectinload(CheckIn.subject))
                    .order_by(CheckIn.captured_at.desc(), CheckIn.id.desc()), page, per_page)
 

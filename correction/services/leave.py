@@ -20,11 +20,12 @@ from correction.services.accounts import supervisee_subject
 from correction.services.obligations import timeline_of
 from correction.services.paging import Page, page_of
 from correction.services.steps import record_step
-from correction.services.scope import require_officer, subject_filter, visible_record, visible_subject
+from correction.services.scope import read_record, require_officer, subject_filter, visible_record, visible_subject
 from correction.services.subjects import record_event, serialize_on
 from correction.services.uploads import attach_to_leave
 
 DECIDED = ("already_decided", "该申请已由他人处理。")
+NOT_FOUND = ("leave_not_found", "外出申请不存在。")
 OPEN = (LeaveStatus.submitted, LeaveStatus.forwarded, LeaveStatus.approved, LeaveStatus.departed)
 PENDING = (LeaveStatus.submitted, LeaveStatus.forwarded)
 AWAY = (LeaveStatus.approved, LeaveStatus.departed)
@@ -109,7 +110,7 @@ def submit_leave(user: User, *, as_of: datetime, destinations: list[dict], start
 
 
 def _visible(actor: User, request_id: int) -> LeaveRequest:
-    return visible_record(actor, LeaveRequest, request_id, ("leave_not_found", "外出申请不存在。"))
+    return visible_record(actor, LeaveRequest, request_id, NOT_FOUND)
 
 
 def get_request(actor: User, request_id: int) -> LeaveRequest:
@@ -117,7 +118,7 @@ def get_request(actor: User, request_id: int) -> LeaveRequest:
 
     :raises NotFound: missing or outside the actor's scope.
     """
-    return _visible(actor, request_id)
+    return read_record(actor, LeaveRequest, request_id, NOT_FOUND, "leave")
 
 
 def decide(actor: User, request_id: int, *, as_of: datetime, approve: bool, opinion: str | None) -> LeaveRequest:

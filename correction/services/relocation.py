@@ -25,7 +25,7 @@ from correction.rules import relocation as rules_of
 from correction.rules.relocation import Deadlines, RelocationRules
 from correction.services.accounts import supervisee_subject
 from correction.services.paging import Page, page_of
-from correction.services.scope import require_officer, subject_filter, visible_record
+from correction.services.scope import read_record, require_officer, subject_filter, visible_record
 from correction.services.steps import record_step
 from correction.services.subjects import record_event
 
@@ -34,6 +34,7 @@ OPEN = (RelocationStatus.submitted, RelocationStatus.consulting, RelocationStatu
 UNDECIDED = (RelocationStatus.submitted, RelocationStatus.consulting)
 APPROVED = (RelocationStatus.approved, RelocationStatus.handed_over, RelocationStatus.reported)
 _ALREADY_DECIDED = ("already_decided", "该申请已由他人处理或已作出决定。")
+NOT_FOUND = ("relocation_not_found", "变更执行地申请不存在。")
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def _require_unit(actor: User, kind: UnitKind) -> None:
 
 
 def _visible(actor: User, relocation_id: int) -> RelocationRequest:
-    return visible_record(actor, RelocationRequest, relocation_id, ("relocation_not_found", "变更执行地申请不存在。"))
+    return visible_record(actor, RelocationRequest, relocation_id, NOT_FOUND)
 
 
 def _writable(actor: User, relocation_id: int, expected: tuple[RelocationStatus, ...],
@@ -194,7 +195,7 @@ def _page(stmt: sa.Select, page: int, per_page: int) -> Page:
 
 def get_relocation(actor: User, relocation_id: int) -> Relocation:
     """:raises NotFound: missing or outside the actor's scope."""
-    return _view(_visible(actor, relocation_id), _rules())
+    return _view(read_record(actor, RelocationRequest, relocation_id, NOT_FOUND, "relocation"), _rules())
 
 
 def give_opinion(actor: User, relocation_id: int, *, as_of: datetime, opinion: str) -> Relocation:

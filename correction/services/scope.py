@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from correction.db import db
 from correction.errors import Forbidden, NotFound
 from correction.models import Role, Subject, UnitKind, User
+from correction.services.audit import record_read
 
 
 def subject_filter(actor: User) -> sa.ColumnElement[bool]:
@@ -44,6 +45,16 @@ def visible_subject(actor: User, subject_id: int) -> Subject:
     return subject
 
 
+def read_subject(actor: User, subject_id: int, what: str) -> Subject:
+    """`visible_subject` for a read of the file: the read (`what` part of it) goes into the audit trail.
+
+    :raises NotFound: missing or outside the actor's scope.
+    """
+    subject = visible_subject(actor, subject_id)
+    record_read(actor, subject.id, what)
+    return subject
+
+
 def is_county_officer(actor: User) -> bool:
     return actor.role == Role.officer and actor.unit is not None and actor.unit.kind == UnitKind.county_agency
 
@@ -57,4 +68,14 @@ def visible_record(actor: User, model, record_id: int, not_found: tuple[str, str
                                .where(model.id == record_id, subject_filter(actor)))
     if record is None:
         raise NotFound(*not_found)
+    return record
+
+
+def read_record(actor: User, model, record_id: int, not_found: tuple[str, str], what: str):
+    """`visible_record` for a read: the read of the subject's file goes into the audit trail.
+
+    :raises NotFound: missing or outside the actor's scope, with `not_found`'s code and message.
+    """
+    record = visible_record(actor, model, record_id, not_found)
+    record_read(actor, record.subject_id, what, model.__tablename__, record.id)
     return record

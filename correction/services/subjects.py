@@ -15,7 +15,9 @@ from correction.models import (
 from correction.rules.identity import birth_date_of, id_number_problem, mask_id_number, normalize_id_number, sex_of
 from correction.rules.terms import report_in_due, term_problem
 from correction.services.paging import Page, page_of
-from correction.services.scope import is_county_officer, require_officer, subject_filter, visible_subject
+from correction.services.scope import (
+    is_county_officer, read_subject, require_officer, subject_filter, visible_subject,
+)
 
 
 def record_event(subject: Subject, kind: EventKind, actor: User | None, as_of: datetime, *,
@@ -144,7 +146,7 @@ def list_subjects(actor: User, page: int, per_page: int, status: SubjectStatus |
 
 def get_subject(actor: User, subject_id: int) -> Subject:
     """:raises NotFound: missing or outside the actor's scope."""
-    return visible_subject(actor, subject_id)
+    return read_subject(actor, subject_id, "file")
 
 
 def serialize_on(subject: Subject) -> None:
@@ -272,7 +274,7 @@ def history(actor: User, subject_id: int) -> list[SubjectEvent]:
 
     :raises NotFound: missing or outside the actor's scope.
     """
-    subject = visible_subject(actor, subject_id)
+    subject = read_subject(actor, subject_id, "history")
     return list(db.session.scalars(sa.select(SubjectEvent).where(SubjectEvent.subject_id == subject.id)
                                    .order_by(SubjectEvent.recorded_at, SubjectEvent.id)))
 

@@ -14,6 +14,7 @@ from correction.db import db, transaction
 from correction.errors import InvalidTransition, NotFound, RuleViolation
 from correction.models import ACTIVE_STATUSES, Report, Subject, Upload, User
 from correction.services.accounts import supervisee_subject
+from correction.services.audit import record_read
 from correction.services.scope import subject_filter
 
 MAX_PIXELS = 40_000_000  # far above any phone photo, far below what would exhaust a worker's memory
@@ -129,7 +130,9 @@ def photo_for_officer(actor: User, upload_id: int) -> tuple[bytes, str]:
                                .where(Upload.id == upload_id, subject_filter(actor)))
     if upload is None:
         raise NotFound("photo_not_found", "照片不存在。")
-    return components().files.get(upload.storage_key), upload.content_type
+    found = components().files.get(upload.storage_key), upload.content_type
+    record_read(actor, upload.subject_id, "photo", Upload.__tablename__, upload.id)
+    return found
 
 
 def attach_to_leave(subject: Subject, leave_id: int, upload_ids) -> None:
