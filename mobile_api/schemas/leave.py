@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from correction.models import ApproverLevel, LeaveKind, LeaveStatus
 from mobile_api.schemas.base import PageArgsSchema, StrictSchema, page_schema, record_id, text
+from mobile_api.schemas.inspections import ExportArgsSchema
 from mobile_api.schemas.reports import LocationSchema, SubjectRefSchema
 
 REASON_TYPES = ("medical", "education", "litigation", "family", "work", "business")
@@ -102,6 +103,10 @@ class LeaveQueueArgsSchema(PageArgsSchema):
 class MonthArgsSchema(StrictSchema):
     month = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$",
                                                                    error="月份格式应为 YYYY-MM。"))
+
+
+class MonthlyExportArgsSchema(MonthArgsSchema, ExportArgsSchema):
+    """`month=YYYY-MM&format=xlsx|csv`."""
 
 
 class PeriodArgsSchema(StrictSchema):

@@ -5,7 +5,8 @@ from datetime import date
 
 from correction import clock
 from correction.models import Role
-from correction.services import leave
+from correction.services import leave, leave_export
+from mobile_api import spreadsheets
 from mobile_api.auth import BEARER, actor, roles
 from mobile_api.idempotency import DOC as IDEMPOTENCY_DOC
 from mobile_api.idempotency import idempotent
@@ -13,7 +14,8 @@ from mobile_api.routes import ID, Blueprint
 from mobile_api.schemas.base import PageArgsSchema
 from mobile_api.schemas.leave import (
     DecisionSchema, ExtensionSchema, FastTrackStatsSchema, LeaveCreateSchema, LeavePageSchema, LeaveQueueArgsSchema,
-    LeaveSchema, MonthArgsSchema, PeriodArgsSchema, RejectionSchema, ReturnSchema, SuspensionSchema,
+    LeaveSchema, MonthArgsSchema, MonthlyExportArgsSchema, PeriodArgsSchema, RejectionSchema, ReturnSchema,
+    SuspensionSchema,
 )
 from mobile_api.schemas.subjects import SubjectSchema
 
@@ -140,6 +142,20 @@ def monthly_leave(args):
     """The month's approved trips of the caller's county: the list the procuratorate receives each month."""
     year, month = (int(part) for part in args["month"].split("-"))
     return leave.monthly_list(actor(), date(year, month, 1))
+
+
+@blp.get("/leave-requests/monthly/export")
+@blp.doc(security=BEARER, responses=spreadsheets.RESPONSES)
+@roles(Role.officer, Role.inspector)
+@blp.arguments(MonthlyExportArgsSchema, location="query")
+def export_monthly_leave(args):
+    """The month's list as a spreadsheet (`format=xlsx`, default, or `csv` in UTF-8 with BOM) with the headers 序号,
+    矫正对象, 矫正类别, 司法所, 外出类型, 目的地, 事由类型, 外出事由, 开始日期, 结束日期, 天数, 审批层级, 涉企简捷审批,
+    批准时间, 状态, 销假时间."""
+    year, month = (int(part) for part in args["month"].split("-"))
+    table = leave_export.monthly_leave_export(actor(), date(year, month, 1))
+    return spreadsheets.download(args["format"], table.name, table.ascii_name, table.title, table.headers,
+                                 table.rows)
 
 
 @blp.get("/leave-requests/fast-track-stats")
