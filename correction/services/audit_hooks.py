@@ -141,7 +141,8 @@ def _statement_changes(statement) -> dict:
     """The columns a statement sets and their safe values (SQLAlchemy keeps `.values()` in `_values`; there is no
     public accessor). A value computed in SQL is not known here and is omitted."""
     changes = {}
-    for column, value in (getattr(statement, "_values", None) or {}).items():
+    for key, value in (getattr(statement, "_values", None) or {}).items():
+        column = statement.table.c[key] if isinstance(key, str) else key  # a Column, or its name
         if column.key not in _UNRECORDED:
             changes[column.key] = safe_value(column, value.value if isinstance(value, sa.BindParameter) else OMITTED)
     return changes

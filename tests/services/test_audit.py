@@ -87,6 +87,20 @@ def test_no_id_number_phone_name_or_coordinate_is_copied(app, client, world):
             assert entry["detail"].get("changes", {}).get(name, REDACTED) == REDACTED, entry
 
 
+def test_statements_are_described_by_their_values_and_their_id(app, world):
+    a1 = world.subjects["a1"]
+    with app.app_context():
+        db.session.execute(sa.update(Subject).where(Subject.id == a1).values({"address": "别处", "level": "strict"}))
+        db.session.execute(sa.update(Subject).where(Subject.county_id == world.units["county_a"]).values(phone="1"))
+        db.session.execute(sa.update(Subject).where(Subject.id == a1).values(version=Subject.version + 1))
+        db.session.commit()
+    one, many = trail(app)[-2:]  # a version bump alone is no change
+    assert (one["record_id"], one["subject_id"], one["detail"]) == (
+        a1, a1, {"op": "update", "changes": {"address": REDACTED, "level": "strict"}})
+    assert (many["record_id"], many["subject_id"], many["detail"]) == (
+        None, None, {"op": "update", "changes": {"phone": REDACTED}, "rows": 1})
+
+
 def test_a_rolled_back_change_leaves_no_entry_and_no_gap(app, world, runner):
     with app.app_context(), at(2026, 11, 26) as now:
         officer = db.session.get(User, world.users["officer_a1"])
