@@ -16,9 +16,11 @@ from correction.models import (
     SubjectStatus, UnitKind, User,
 )
 from correction.rules.leave import check_leave, city_code_problem, fast_track_refusal, leave_days
+from correction.rules.terms import add_months
 from correction.services.accounts import supervisee_subject
 from correction.services.obligations import timeline_of
 from correction.services.paging import Page, page_of
+from correction.services.sanctions import warnings_within
 from correction.services.steps import record_step
 from correction.services.scope import read_record, require_officer, subject_filter, visible_record, visible_subject
 from correction.services.subjects import record_event, serialize_on
@@ -58,10 +60,12 @@ def fast_track_problem(subject: Subject, today: date) -> str | None:
     rules = components().rules
     role = subject.enterprise_role
     level = timeline_of(subject).level_on(today, rules["classification.new_intake_strict_months"])
-    # Sanctions (警告) are recorded with the alerts; until then no subject counts as recently warned.
+    since = datetime.combine(add_months(today, -rules["leave.fast_track.warning_lookback_months"]), time(0),
+                             tzinfo=LOCAL_TZ)
     return fast_track_refusal(rules["leave.fast_track"], role.role if role else None,
                               role is not None and role.verified_at is not None,
-                              role is not None and role.fast_track_suspended_at is not None, level, False)
+                              role is not None and role.fast_track_suspended_at is not None, level,
+                              warnings_within(subject.id, since) > 0)
 
 
 def submit_leave(user: User, *, as_of: datetime, destinations: list[dict], start_date: date, end_date: date,

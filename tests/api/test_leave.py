@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from correction.db import db
-from correction.models import LeaveRequest
+from correction.models import LeaveRequest, Sanction, SanctionKind
 from correction.services import leave
 from tests.factories import supervisee_headers
 from tests.apps import at, race
@@ -129,6 +129,23 @@ def test_fast_track_for_an_enterprise_manager_goes_first_with_its_deadline(clien
     with at(2027, 2, 5):
         again = ask(client, me, start="2027-02-20", end="2027-02-21", reason_type="business", fast_track=True)
     assert again.get_json()["error"]["fields"]["fast_track"] == ["因违规，涉企简捷通道已暂停。"]
+
+
+def test_a_warning_within_the_lookback_closes_the_fast_track(app, client, world, me):
+    role = {"enterprise_name": "大连某机械有限公司", "credit_code": "91210213MA0XXXXX1B", "role": "manager"}
+    client.patch(f"/api/v1/subjects/{world.subjects['a1']}", headers=world.h("officer_a1"),
+                 json={"enterprise_role": role, "reason": "核实任职"})
+    with app.app_context():
+        db.session.add(Sanction(subject_id=world.subjects["a1"], kind=SanctionKind.warning,
+                                decided_at=datetime(2026, 12, 1, 2, tzinfo=UTC),
+                                decided_by_id=world.users["officer_a1"], note="未按时报告"))
+        db.session.commit()
+    with at(2027, 2, 1, 9):  # out of 严管, but warned two months ago
+        refused = ask(client, me, start="2027-02-01", end="2027-02-03", reason_type="business", fast_track=True)
+    assert refused.get_json()["error"]["fields"]["fast_track"] == ["近6个月内受过警告，不能使用涉企简捷通道。"]
+    with at(2027, 6, 2, 9):  # six months on, the warning no longer counts
+        allowed = ask(client, me, start="2027-06-02", end="2027-06-03", reason_type="business", fast_track=True)
+    assert allowed.status_code == 201, allowed.get_json()
 
 
 def test_overdue_return_and_extension(client, world, me):
