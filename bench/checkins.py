@@ -29,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -44,6 +45,7 @@ import floor
 from checkins_load import Run, run_rate, run_wrk
 from checkins_profile import profile
 from checkins_wsgi import build
+import correction
 from correction.db import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,6 +120,11 @@ def smoke(port: int, entry: data.Entry) -> None:
 
 def source_tree() -> str:
     """The commit measured and the service files changed on top of it (others may be editing the tree)."""
+    imported = Path(correction.__file__).resolve().parent.parent
+    if imported != ROOT:
+        log(f"WARNING: the service code is imported from {imported}, not {ROOT} (set PYTHONPATH={ROOT})")
+        return f"**the service code was imported from {imported}, not from this checkout**"
+
     def git(*argv: str) -> str:
         return subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, text=True).stdout
     changed = git("status", "--porcelain", "--", "config", "correction", "mobile_api", "migrations").splitlines()
@@ -139,6 +146,40 @@ def commit_probe(engine: sa.Engine, count: int = 50) -> float:
             conn.commit()
             times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
+
+
+class Waits:
+    """What the bench database's backends wait on during a run, sampled every 100 ms from pg_stat_activity:
+    the mean number waiting on a lock (e.g. one row every transaction updates), on the WAL (commit flushes),
+    and active at all. A context manager; `result` is filled on exit."""
+
+    QUERY = sa.text(
+        "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), "
+        "count(*) FILTER (WHERE wait_event IN ('WALSync', 'WALWrite', 'WALInsert', 'WALBufMapping')), "
+        "count(*) FILTER (WHERE state = 'active') "
+        "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+    def __init__(self, engine: sa.Engine):
+        self.engine, self.samples, self.result = engine, [], {}
+        self.stop = threading.Event()
+
+    def _sample(self) -> None:
+        with self.engine.connect() as conn:
+            while not self.stop.wait(0.1):
+                self.samples.append(tuple(conn.execute(self.QUERY).one()))
+                conn.rollback()
+
+    def __enter__(self) -> "Waits":
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+        if self.samples:
+            self.result = {name: statistics.mean(s[i] for s in self.samples)
+                           for i, name in enumerate(("lock", "wal", "active"))}
 
 
 # ------------------------------------------------------------------------------------------------- runs --
@@ -172,8 +213,10 @@ def measure(args, port: int, tsv: Path, work: Path, entries: list[data.Entry], e
                 if seconds <= 0:
                     continue
                 label = f"[{repeat}/{args.repeat}] {name} {'warm-up' if kind == 'w' else 'full load'}"
-                run = run_wrk(f"http://127.0.0.1:{port}{path}", tsv, f"{prefix}-{kind}{repeat}{code}", name, seconds,
-                              args.connections, args.threads, work, label)
+                with Waits(engine) as waits:
+                    run = run_wrk(f"http://127.0.0.1:{port}{path}", tsv, f"{prefix}-{kind}{repeat}{code}", name,
+                                  seconds, args.connections, args.threads, work, label)
+                run.waits = waits.result
                 run.warmup = kind == "w"
                 run.rows = check_rows(engine, run, args.connections)
                 runs.append(run)
@@ -188,7 +231,9 @@ def measure(args, port: int, tsv: Path, work: Path, entries: list[data.Entry], e
             name, path, _ = ENDPOINTS[code]
             tag, label = f"{prefix}-h{repeat}{code}", f"[{repeat}/{args.repeat}] {name} at {rate:,.0f} req/s"
             make = data.request_maker(entries, "127.0.0.1", port, path, tag, args.seed + repeat)
-            run = run_rate("127.0.0.1", port, make, rate, args.rate_duration, tag, name, label)
+            with Waits(engine) as waits:
+                run = run_rate("127.0.0.1", port, make, rate, args.rate_duration, tag, name, label)
+            run.waits = waits.result
             run.rows = check_rows(engine, run, args.connections)
             runs.append(run)
             log(f"  {label}: p50 {run.latency_ms.get('p50', 0):.1f} ms, p99 {run.latency_ms.get('p99', 0):.1f} "

@@ -48,6 +48,7 @@ class Run:
     lag_ms: dict = field(default_factory=dict)          # open loop: sent − due
     warmup: bool = False
     rows: dict = field(default_factory=dict)            # the check against the database (bench/checkins.py)
+    waits: dict = field(default_factory=dict)           # mean backends waiting on a lock, on the WAL, active
 
     @property
     def rps(self) -> float:

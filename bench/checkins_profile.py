@@ -39,7 +39,7 @@ class Profile:
     sql_ms: dict = field(default_factory=dict)        # endpoint -> median ms in the driver per request
     commit_ms: dict = field(default_factory=dict)     # endpoint -> median ms in COMMIT (the WAL flush) per request
     commits: dict = field(default_factory=dict)       # endpoint -> median commits per request
-    by_statement: dict = field(default_factory=dict)  # check-in: "INSERT INTO checkins" etc. -> ms of each run
+    by_statement: dict = field(default_factory=dict)  # endpoint -> {"INSERT checkins" etc. -> ms of each run}
     example: list = field(default_factory=list)       # check-in: the statements of one 'home' request
     example_profile: str = ""
     cumulative: str = ""
@@ -120,9 +120,9 @@ def profile(app: Flask, entries: list[Entry], count: int, seed_value: int, run_i
             sql_ms.append(trace.seconds * 1000)
             commit_ms.append(trace.commit_seconds * 1000)
             commits.append(trace.commits)
+            for label, seconds in trace.timed:
+                found.by_statement.setdefault(endpoint, {}).setdefault(label, []).append(seconds * 1000)
             if endpoint == "check-in":
-                for label, seconds in trace.timed:
-                    found.by_statement.setdefault(label, []).append(seconds * 1000)
                 if not found.example and entry.profile == "home" and response.status_code == 201:
                     found.example = [_short(s) for s in trace.statements]
                     found.example_profile = f"{entry.profile} (subject {entry.subject_id})"

@@ -35,6 +35,9 @@ def summarise(runs: list[Run]) -> dict:
          "unanswered": sum(r.rows["unanswered"] for r in runs), "lost": sum(r.rows["lost"] for r in runs),
          "duplicates": sum(r.rows["duplicates"] for r in runs)}
     s["ratio"] = s["checkin"] / s["floor"] if s["floor"] else 0.0
+    s["waits"] = {code: {key: statistics.median(r.waits[key] for r in timed if r.mode == "wrk" and r.waits
+                                                and r.tag.endswith(code)) for key in ("lock", "wal")}
+                  for code in ("c", "f") if any(r.waits for r in timed if r.tag.endswith(code))}
     s["met"] = {"ratio": s["ratio"] >= TARGET_RATIO, "errors": s["errors"] == 0,
                 "p99": s["p99_half"] < TARGET_P99_MS, "rows": s["rows_ok"]}
     return s
@@ -97,7 +100,12 @@ def _run_row(run: Run) -> str:
     return (f"| {tag} | {run.endpoint} | {kind} | {load} | {run.seconds:.1f} | {run.sent:,} | {run.created:,} "
             f"| {statuses} | {errors} | {run.rps:,.0f} | {_ms(run, 'p50')} | {_ms(run, 'p90')} | {_ms(run, 'p99')} "
             f"| {_ms(run, 'max')} | {rows['rows']:,} | {rows['lost']} | {rows['duplicates']} | {rows['unanswered']} "
-            f"| {'yes' if rows['ok'] else '**NO**'} |")
+            f"| {'yes' if rows['ok'] else '**NO**'} | {_waits(run)} |")
+
+
+def _waits(run: Run) -> str:
+    w = run.waits
+    return f"{w['lock']:.2f} / {w['wal']:.2f} / {w['active']:.2f}" if w else "–"
 
 
 def render(ctx: dict, runs: list[Run], s: dict, prof: Profile | None) -> str:
@@ -135,6 +143,10 @@ def render(ctx: dict, runs: list[Run], s: dict, prof: Profile | None) -> str:
     ]
     if s["p99_floor_half"] is not None:
         lines.append(f"| floor p99 at the same rates, median (control) | {s['p99_floor_half']:.1f} ms | | |")
+    for code, name in (("c", "check-in"), ("f", "floor")):
+        if code in s["waits"]:
+            lines.append(f"| backends waiting on a lock / on the WAL at full load, {name} (mean, median of runs) "
+                         f"| {s['waits'][code]['lock']:.2f} / {s['waits'][code]['wal']:.2f} | | |")
     if s["noauth"] is not None:
         lines.append(f"| floor without authentication, req/s, median (information) | {s['noauth']:,.0f} | | |")
         lines.append("| check-in / floor without authentication (information) | "
@@ -149,11 +161,12 @@ def render(ctx: dict, runs: list[Run], s: dict, prof: Profile | None) -> str:
               "## Every run", "",
               "Latency in ms: wrk's (from when it sent) for full load; the open-loop generator's (from when the "
               "request was due) at a fixed rate. *in flight*: rows whose answer wrk never read because the run "
-              "stopped (≤ one per connection); *lost*: a 201 without its row.", "",
+              "stopped (≤ one per connection); *lost*: a 201 without its row. *waits*: PostgreSQL backends of the "
+              "bench database waiting on a lock / on the WAL / active, mean of samples every 100 ms.", "",
               "| tag | endpoint | run | load | s | sent | 201 | other status | socket errors | req/s | p50 | p90 "
-              "| p99 | max | rows | lost | twice | in flight | rows ok |",
+              "| p99 | max | rows | lost | twice | in flight | rows ok | waits lock / WAL / active |",
               "| --- | --- | --- | --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: "
-              "| ---: | ---: | ---: | --- |"]
+              "| ---: | ---: | ---: | --- | --- |"]
     lines += [_run_row(r) for r in runs]
     lags = [r.lag_ms for r in runs if r.mode == "rate" and r.lag_ms]
     if lags:
@@ -176,10 +189,12 @@ def _profile_lines(p: Profile) -> list[str]:
              "| commits | median ms in COMMIT | statuses |", "| --- | ---: | --- | ---: | ---: | ---: | --- |"]
     lines += [f"| {e} | {p.ms[e]:.2f} | {dist[e]} | {p.sql_ms[e]:.2f} | {p.commits[e]:g} | {p.commit_ms[e]:.2f} | "
               + ", ".join(f"{k}×{v}" for k, v in sorted(p.statuses[e].items())) + " |" for e in p.ms]
-    lines += ["", "Check-in statements by what they touch first, over all profiled requests:", "",
-              "| statement | per request | median ms each | ms per request |", "| --- | ---: | ---: | ---: |"]
-    lines += [f"| `{label}` | {len(ms) / p.requests:.2f} | {statistics.median(ms):.2f} | {sum(ms) / p.requests:.2f} |"
-              for label, ms in sorted(p.by_statement.items(), key=lambda item: -sum(item[1]))]
+    lines += ["", "Statements by verb and the tables they name, over all profiled requests:", "",
+              "| endpoint | statement | per request | median ms each | ms per request |",
+              "| --- | --- | ---: | ---: | ---: |"]
+    for endpoint, found in p.by_statement.items():
+        lines += [f"| {endpoint} | `{label}` | {len(ms) / p.requests:.2f} | {statistics.median(ms):.2f} "
+                  f"| {sum(ms) / p.requests:.2f} |" for label, ms in sorted(found.items(), key=lambda i: -sum(i[1]))]
     lines += ["", f"The statements of one check-in ({p.example_profile}):", "", "```sql"]
     lines += p.example + ["```", "", "cProfile of the check-in requests, by cumulative time:", "", "```",
                           p.cumulative, "```", "", "By own time:", "", "```", p.own, "```"]

@@ -78,12 +78,16 @@ class FloorOutSchema(Schema):
 blp = Blueprint("bench_floor", __name__, url_prefix="/bench")
 
 
-def _insert(user_id: int | None, body: dict) -> FloorFix:
+def _insert(user_id: int | None, body: dict) -> dict:
+    """INSERT … RETURNING id and COMMIT: the answer is taken before the commit expires the row (reading it
+    afterwards would cost a SELECT)."""
     row = FloorFix(user_id=user_id, received_at=clock.now(),
                    **{name: body[name] for name in RAW_FIELDS if body.get(name) is not None})
     db.session.add(row)
+    db.session.flush()
+    answer = {"id": row.id}
     db.session.commit()
-    return row
+    return answer
 
 
 @blp.post("/floor/checkins")
