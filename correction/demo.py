@@ -30,6 +30,7 @@ DEFAULT_SUBJECTS = 750
 DEMO_PASSWORD = "sqjz-demo"
 COUNTY_CODE = "210213"  # 金州区; 金普新区 is a new area, not an administrative division (tech-notes §5)
 JINZHOU_CENTRE = (39.0503, 121.7196)  # WGS-84
+HOME_MARGIN_M = 500  # demo homes lie at least this far inside the county boundary
 
 OFFICES = [
     "拥政", "友谊", "光明", "先进", "站前", "马桥子", "海青岛", "大孤山", "湾里", "金石滩", "董家沟", "得胜", "石河",
@@ -100,6 +101,16 @@ def _credit_code(rng: random.Random) -> str:
     return "91210213" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(10))
 
 
+def _home(rng: random.Random) -> tuple[float, float]:
+    """A WGS-84 home around 金州 centre and well inside the county's real boundary (not in the sea or next
+    door), so that a demo supervisee's check-in at home is `inside`."""
+    fence = places.county_fence(COUNTY_CODE)
+    while True:
+        lat, lng = JINZHOU_CENTRE[0] + rng.uniform(-0.08, 0.08), JINZHOU_CENTRE[1] + rng.uniform(-0.1, 0.1)
+        if fence.place(lat, lng, 0, HOME_MARGIN_M).state == "inside":
+            return lat, lng
+
+
 def plan_district(seed: int, count: int, anchor: date) -> Plan:
     """The same seed and anchor date always give the same people, terms and assignments."""
     rng = random.Random(seed)
@@ -122,7 +133,7 @@ def plan_district(seed: int, count: int, anchor: date) -> Plan:
             level=rng.choices(*zip(*LEVEL_WEIGHTS, strict=False))[0], effective_date=effective,
             term_end=add_months(effective, term_months) - timedelta(days=1),
             office_index=rng.randrange(len(OFFICES)), phone=f"13{rng.randint(0, 9)}{rng.randint(0, 99999999):08d}",
-            home=(JINZHOU_CENTRE[0] + rng.uniform(-0.08, 0.08), JINZHOU_CENTRE[1] + rng.uniform(-0.1, 0.1)),
+            home=_home(rng),
             reported=not awaiting, enterprise=enterprise))
     return plan
 

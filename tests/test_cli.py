@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from correction import clock, demo
+from correction.geo import places
 from correction.db import db
 from correction.models import (
     Activity, ActivityStatus, ActivityTotal, Category, Role, Subject, SubjectStatus, SuperviseeAccount, Unit, UnitKind,
@@ -59,6 +60,8 @@ def test_the_plan_is_deterministic_from_the_seed():
     assert demo.plan_district(8, 200, anchor).subjects != one.subjects
     assert len({s.id_number for s in one.subjects}) == 200
     assert any(s.enterprise for s in one.subjects) and any(not s.reported for s in one.subjects)
+    fence = places.county_fence(demo.COUNTY_CODE)  # a check-in at home is inside the real boundary
+    assert all(fence.place(*s.home, 0, demo.HOME_MARGIN_M).state == "inside" for s in one.subjects)
 
 
 def test_seed_demo_refuses_outside_development(runner):
