@@ -63,8 +63,8 @@ def home_fence(lat: float, lng: float, coord_type: str, radius_m: float) -> tupl
 
 def city_fence(code: str) -> Fence | None:
     """A destination city's boundary (shipped, prepared once per process), or None when no polygon is shipped
-    for the code: a fix there is then `uncertain`, never `outside` (the data has no centres to draw a
-    `city_radius_m` circle around)."""
+    for the code: a fix there is then `uncertain`, never `outside` (the data has no centres to draw a circle
+    around)."""
     return places.city_fence(code)
 
 
