@@ -67,11 +67,11 @@ def find_candidates(window: Window, counties: Sequence[int] | None) -> dict[int,
                 within(Subject.county_id, counties), Subject.effective_date <= window.cutoff,
                 sa.or_(Subject.ended_on.is_(None), Subject.ended_on >= window.first_day))):
         population.setdefault(county_id, []).append((subject_id, name))
-    count = components().rules["inspection.sample_files"]
     for county_id, files in population.items():
         listed = {c.subject_id for c in found.get(county_id, ())}
         names = dict(files)
-        drawn = lists.draw_sample([s for s in names if s not in listed], county_id, str(window.quarter), count)
+        drawn = lists.draw_sample([s for s in names if s not in listed], county_id, str(window.quarter),
+                                  rules["inspection.sample_files"])
         found.setdefault(county_id, []).extend(
             Candidate(county_id, subject_id, lists.SAMPLE, f"随机抽查：{window.quarter.name}按规则随机抽取的档案",
                       [lists.subject_file(subject_id, names[subject_id]),
