@@ -1,9 +1,9 @@
 """What the audit trail costs a write, alone and under concurrent writers (bench-only; run by hand).
 
 Each transaction stores one check-in row as `record_checkin` does (an ORM INSERT, then COMMIT). With the audit
-listeners installed (as every app has them) the commit also claims the chain's head (`UPDATE … RETURNING`),
-inserts the entry and moves the head, holding the head's row lock until the commit is durable; without them it is
-the bare write. On a migrated PostgreSQL database, alternating audited and bare blocks:
+listeners installed (as every app has them) the commit also appends the entry — on PostgreSQL one statement that
+locks the head, hashes, moves the head and inserts — holding the head's row lock until the commit is durable;
+without them it is the bare write. On a migrated PostgreSQL database, alternating audited and bare blocks:
 
 - one writer: median milliseconds per transaction and the statements it sends;
 - W writers (threads, a session each) for `--seconds`: transactions per second;

@@ -2,9 +2,10 @@
 
 An entry's hash is `sha256(prev_hash + canonical JSON of (seq, at, actor_id, action, record_type, record_id,
 subject_id, detail))`. Entries are queued while a transaction works (`audit_hooks` describes its changes) and
-appended in its commit: the `audit_head` row is claimed by an `UPDATE … RETURNING` that locks it (PostgreSQL) or
-takes the database's write lock (SQLite), so appends are chained one transaction at a time, as late as possible,
-and a transaction that rolls back leaves neither entries nor a gap in `seq`.
+appended in its commit, as late as possible: the `audit_head` row is locked (PostgreSQL) or the database's write
+lock taken (SQLite) until the commit, so appends are chained one transaction at a time, and a transaction that
+rolls back leaves neither entries nor a gap in `seq`. On PostgreSQL a commit with one entry appends it in one
+statement, the hash computed by the database; `verify` recomputes every hash here.
 
 Who acted comes from `acting()`, set by the entry points (the API's role guard, the scheduler's job runner);
 reads of a subject's file are recorded by `record_read` with the reader named explicitly.
@@ -30,16 +31,34 @@ _ACTING = "sqjz_audit_acting"    # session.info: (actor_id, action) of the entry
 _PENDING = "sqjz_audit_pending"  # session.info: entries waiting for the commit
 _ENTRIES, _HEAD = AuditEntry.__table__, AuditHead.__table__
 _FIELDS = ("seq", "at", "actor_id", "action", "record_type", "record_id", "subject_id", "detail")
-# Built once (building a statement costs more than running it): reserve `count` seqs, locking the head until the
-# commit, and read the hash before them; move the head to the last new hash, alone or (PostgreSQL) with the INSERT.
-# Every value is a named parameter (a literal inside the INSERT's CTE would be lost by the statement cache), and the
-# entry's are prefixed (a parameter named like a column of the head would be SET in the CTE's UPDATE too).
+_SEQ_MARK = "\x00seq\x00"  # stands for the seq in an entry's canonical text until the head gives it
+# Statements are built once (building one costs more than running it). Any number of entries: reserve `count`
+# seqs, which locks the head until the commit, reading the hash before them; insert; move the head to the last hash.
 _THE_HEAD = _HEAD.c.id == sa.bindparam("head_id")
 _CLAIM = (sa.update(_HEAD).where(_THE_HEAD).values(seq=_HEAD.c.seq + sa.bindparam("count"))
           .returning(_HEAD.c.seq, _HEAD.c.hash))
 _MOVE = sa.update(_HEAD).where(_THE_HEAD).values(hash=sa.bindparam("head_hash"))
-_INSERT_AND_MOVE = sa.insert(_ENTRIES).values({name: sa.bindparam(f"entry_{name}", type_=_ENTRIES.c[name].type)
-                                               for name in (*_FIELDS, "prev_hash", "hash")}).add_cte(_MOVE.cte("moved"))
+
+
+def _append_one_statement() -> sa.Insert:
+    """PostgreSQL, one entry (the usual commit) in one statement: lock the head, hash the entry there — sha256 of the
+    previous hash and the entry's canonical text around the seq the head gives — move the head, insert the entry.
+    The entry's parameters are prefixed: one named like a column of the head would be SET by the UPDATE too."""
+    locked = sa.select(_HEAD.c.id, _HEAD.c.seq, _HEAD.c.hash).where(_THE_HEAD).with_for_update().cte("locked")
+    seq = locked.c.seq + 1
+    text = (locked.c.hash + sa.bindparam("before", type_=sa.Text) + sa.cast(seq, sa.Text)
+            + sa.bindparam("after", type_=sa.Text))
+    hashed = sa.func.encode(sa.func.sha256(sa.func.convert_to(text, sa.literal_column("'UTF8'"))),
+                            sa.literal_column("'hex'"))
+    moved = (sa.update(_HEAD).where(_HEAD.c.id == locked.c.id).values(seq=seq, hash=hashed)
+             .returning(_HEAD.c.seq, _HEAD.c.hash, locked.c.hash.label("prev_hash")).cte("moved"))
+    row = sa.select(moved.c.seq, *(sa.cast(sa.bindparam(f"entry_{name}", type_=_ENTRIES.c[name].type),
+                                           _ENTRIES.c[name].type) for name in _FIELDS[1:]),
+                    moved.c.prev_hash, moved.c.hash)
+    return sa.insert(_ENTRIES).from_select([*_FIELDS, "prev_hash", "hash"], row).returning(_ENTRIES.c.seq)
+
+
+_APPEND_ONE = _append_one_statement()
 
 
 def canonical(entry: dict) -> str:
@@ -96,22 +115,32 @@ def append_pending(session: Session) -> None:
     if not entries:
         return
     connection = session.connection()
-    head = connection.execute(_CLAIM, {"head_id": HEAD_ID, "count": len(entries)}).first()
-    if head is None:  # the first entry ever: create the head, then claim it like anyone else
-        connection.execute(upsert(AuditHead).values(id=HEAD_ID, seq=0, hash=GENESIS)
-                           .on_conflict_do_nothing(index_elements=["id"]))
-        head = connection.execute(_CLAIM, {"head_id": HEAD_ID, "count": len(entries)}).first()
+    if len(entries) == 1 and connection.dialect.name == "postgresql":
+        before, _, after = canonical({**entries[0], "seq": _SEQ_MARK}).rpartition(json.dumps(_SEQ_MARK))
+        params = {**{f"entry_{name}": entries[0][name] for name in _FIELDS[1:]}, "before": before, "after": after,
+                  "head_id": HEAD_ID}
+        if connection.execute(_APPEND_ONE, params).first() is None:  # no head yet
+            _create_head(connection)
+            connection.execute(_APPEND_ONE, params)
+        return
+    claim = {"head_id": HEAD_ID, "count": len(entries)}
+    head = connection.execute(_CLAIM, claim).first()
+    if head is None:
+        _create_head(connection)
+        head = connection.execute(_CLAIM, claim).first()
     seq, prev_hash = head.seq - len(entries), head.hash
     for entry in entries:
         seq += 1
         entry.update(seq=seq, prev_hash=prev_hash)
         entry["hash"] = prev_hash = chain_hash(prev_hash, entry)
-    if len(entries) == 1 and connection.dialect.name == "postgresql":  # one round trip less, the usual case
-        connection.execute(_INSERT_AND_MOVE, {**{f"entry_{name}": value for name, value in entries[0].items()},
-                                              "head_id": HEAD_ID, "head_hash": prev_hash})
-    else:
-        connection.execute(sa.insert(_ENTRIES), entries)
-        connection.execute(_MOVE, {"head_id": HEAD_ID, "head_hash": prev_hash})
+    connection.execute(sa.insert(_ENTRIES), entries)
+    connection.execute(_MOVE, {"head_id": HEAD_ID, "head_hash": prev_hash})
+
+
+def _create_head(connection: sa.Connection) -> None:
+    """Before the first entry ever: the head, at seq 0 (a concurrent first append creates it only once)."""
+    connection.execute(upsert(AuditHead).values(id=HEAD_ID, seq=0, hash=GENESIS)
+                       .on_conflict_do_nothing(index_elements=["id"]))
 
 
 def discard_pending(session: Session) -> None:
