@@ -171,9 +171,15 @@ def test_concurrent_writers_keep_the_chain_valid_and_gapless(app, world, runner)
         answers = race(app, [lambda c, body=body: c.post("/api/v1/subjects", json=body, headers=world.h("officer_a1"))
                              for body in bodies])
     assert [r.status_code for r in answers] == [201] * 6
+    with at(2026, 11, 26):  # commits of one entry each (on PostgreSQL the one-statement append)
+        url = f"/api/v1/subjects/{world.subjects['a1']}"
+        reads = race(app, [lambda c, who=who: c.get(url, headers=world.h(who))
+                           for who in ("inspector_a", "county_a", "officer_a1") * 3])
+    assert [r.status_code for r in reads] == [200] * 9
     entries = trail(app)
     assert [e["seq"] for e in entries] == list(range(1, len(entries) + 1))
     assert len([e for e in entries if e["record_type"] == "subjects" and e["detail"]["op"] == "create"]) == 8
+    assert len([e for e in entries if e["action"] == "read"]) == 9
     with app.app_context():
         assert db.session.get(AuditHead, audit.HEAD_ID).seq == len(entries)
     assert verify(runner).exit_code == 0
