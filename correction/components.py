@@ -1,5 +1,5 @@
-"""The app-scoped parts that services use: rule table, ID-number vault, password hasher, WeChat client, file store,
-Web Push sender."""
+"""The app-scoped parts that services use: rule table, working-day calendar, ID-number vault, password hasher, WeChat
+client, file store, Web Push sender."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -10,6 +10,7 @@ from flask import Flask, current_app
 
 from config import ConfigError, RuleTable, load_rules
 from correction.crypto import IdNumberVault, Passwords
+from correction.rules.workdays import WorkCalendar
 from correction.storage import FileStore, LocalFileStore
 from correction.webpush import WebPushSender
 from correction.wechat import MiniProgramClient
@@ -30,6 +31,7 @@ class SubscribeMessages:
 @dataclass(frozen=True)
 class Components:
     rules: RuleTable
+    calendar: WorkCalendar  # working days (调休 included) for deadlines counted in working days
     vault: IdNumberVault
     passwords: Passwords
     password_min_length: int
@@ -46,14 +48,17 @@ def install(app: Flask) -> Components:
     """Build the components from the app's settings, once per app.
 
     :raises config.ConfigError: the VAPID keys are unreadable or do not belong together.
+    :raises ValueError: the rule table's calendar lists a date under the wrong year.
     """
     cfg = app.config
     wechat = None
     if cfg["WECHAT_APPID"] and cfg["WECHAT_SECRET"]:
         wechat = MiniProgramClient(cfg["WECHAT_APPID"], cfg["WECHAT_SECRET"], cfg["WECHAT_API_BASE"],
                                    timeout=cfg["WECHAT_TIMEOUT_S"])
+    rules = load_rules(cfg["RULES_REGION"])
     parts = Components(
-        rules=load_rules(cfg["RULES_REGION"]),
+        rules=rules,
+        calendar=WorkCalendar.from_rules(rules["calendar"]),
         vault=IdNumberVault(cfg["ID_NUMBER_KEYS"], cfg["ID_INDEX_KEY"]),
         passwords=Passwords(cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST_KIB"]),
         password_min_length=cfg["PASSWORD_MIN_LENGTH"],

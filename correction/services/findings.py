@@ -2,7 +2,7 @@
 county agency's work; the county agency answers each once with its rectification (整改) by a rule-table deadline.
 Both sides see the ones past that deadline."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -49,11 +49,12 @@ def issue_finding(actor: User, inspection_id: int, *, as_of: datetime, kind: Fin
                 raise RuleViolation.on("item_id", "纠正意见须针对本清单中的具体事项。")
         elif item_id is not None:
             raise RuleViolation.on("item_id", "检察建议针对县级社区矫正机构的整体工作，不针对单个事项。")
-        days = components().rules[_DAYS[kind]]
+        parts = components()
+        rectify_by = parts.calendar.add(local_date(as_of), parts.rules.day_count(_DAYS[kind]))
         finding = Finding(inspection_id=inspection.id, county_id=inspection.county_id, kind=kind, text=text,
                           item_subject_id=item.subject_id if item else None,
                           item_reason_code=item.reason_code if item else None, issued_by_id=actor.id,
-                          issued_at=as_of, rectify_by=local_date(as_of) + timedelta(days=days))
+                          issued_at=as_of, rectify_by=rectify_by)
         db.session.add(finding)
         db.session.flush()
         officers = db.session.scalars(sa.select(User.id).where(
