@@ -30,6 +30,14 @@ class Settings:
     # Tokens: officers live in the console all day, so a short access token is refreshed by logging in again.
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=30)
     JWT_BIND_TOKEN_EXPIRES = timedelta(minutes=10)
+    # The API reads the Authorization header; the web console's pages the same token from an HttpOnly cookie,
+    # SameSite=Lax, with Flask-JWT-Extended's double-submit CSRF check on every form post and JS write.
+    JWT_TOKEN_LOCATION = ["headers", "cookies"]
+    JWT_COOKIE_SECURE = True
+    JWT_COOKIE_SAMESITE = "Lax"
+    JWT_COOKIE_CSRF_PROTECT = True
+    JWT_CSRF_CHECK_FORM = True
+    CONSOLE_REFRESH_WITHIN = timedelta(minutes=10)  # a console page renews a cookie token this close to expiry
     ACTIVATION_CODE_TTL = timedelta(hours=72)
     IDEMPOTENCY_TTL = timedelta(hours=24)
     PASSWORD_MIN_LENGTH = 8
@@ -87,6 +95,7 @@ class Development(Settings):
     VAPID_PUBLIC_KEY = "BAskJltWXjv8r9w9w0hf0JFsa2WCkJVzlW00E93wXsG9JsWChBTFkiP1q4o9f9n8o5EhxWvZ-nDZz21HWOMEBIo"
     VAPID_SUBJECT = "mailto:sqjz-dev@example.com"
     DEMO_ADMIN = True
+    JWT_COOKIE_SECURE = False  # served on http://127.0.0.1
 
 
 class Testing(Settings):
@@ -101,6 +110,7 @@ class Testing(Settings):
     VAPID_PUBLIC_KEY = "BMQTo4RvRDFOA7tU22mC9OwmDpsqCUwEVIm_Zt1vZSklu6_ac51Emc_dSOoNjOQSGHm-qH9hwmUn6CcMJQGb2b0"
     VAPID_SUBJECT = "mailto:sqjz-test@example.com"
     WEBPUSH_ALLOW_LOOPBACK_HTTP = True
+    JWT_COOKIE_SECURE = False  # the browser tests serve the console on http://127.0.0.1
     WECHAT_TEMPLATES = {"reminder": "tmpl-reminder", "term_ending": "tmpl-reminder", "alert": "tmpl-alert"}
     DELIVERY_SYNC = True
     ARGON2_TIME_COST = 1
