@@ -1,4 +1,5 @@
-"""The HTTP entry point: the core app plus the API blueprints, the error envelope and the OpenAPI description."""
+"""The HTTP entry point: the core app plus the API blueprints, the error envelope, the OpenAPI description and the
+web console (/console/)."""
 
 import os
 
@@ -7,7 +8,7 @@ from flask_smorest import Api
 from swagger_ui_bundle import swagger_ui_path
 
 from correction.factory import create_app as create_core_app
-from mobile_api import auth, errors
+from mobile_api import auth, console, errors
 from mobile_api.schemas.base import ErrorEnvelopeSchema
 from mobile_api.views import activities, admin, health, leave, me, permits, relocation, reports, subjects, uploads
 from mobile_api.views import alerts
@@ -47,4 +48,5 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.add_url_rule(f"{DOCS_ASSETS}<path:filename>", "docs_assets",
                      lambda filename: send_from_directory(swagger_ui_path, filename))
     errors.register(app)
+    console.init_app(app)
     return app

@@ -38,9 +38,14 @@ def init_app(app: Flask) -> None:
     jwt_manager.revoked_token_loader(unauthorized("访问令牌已撤销。"))
 
 
+def access_token_for(user: User) -> str:
+    """A short-lived access token naming the user, its role and unit (header for the API, cookie for the console)."""
+    return create_access_token(identity=str(user.id), additional_claims={"role": user.role, "unit": user.unit_id})
+
+
 def access_token_response(user: User) -> dict:
     """The contract's token body for a signed-in user."""
-    token = create_access_token(identity=str(user.id), additional_claims={"role": user.role, "unit": user.unit_id})
+    token = access_token_for(user)
     return {"access_token": token, "token_type": "Bearer",
             "expires_in": int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()), "role": user.role}
 

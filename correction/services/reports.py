@@ -123,7 +123,11 @@ class Obligation:
 def my_obligations(user: User, as_of: datetime) -> list[Obligation]:
     """What the supervisee owes around today, by due date: report-in, recurring reports, this month's hours,
     the required check-in and open spot checks."""
-    subject = supervisee_subject(user)
+    return obligations_of(supervisee_subject(user), as_of)
+
+
+def obligations_of(subject: Subject, as_of: datetime) -> list[Obligation]:
+    """What a subject owes around `as_of`, by due date (the supervisee's list, also shown on the officer's file)."""
     today = local_date(as_of)
     items: list[Obligation] = []
     if subject.status == SubjectStatus.awaiting_report:
