@@ -44,11 +44,14 @@ def seed_demo(seed: int, subjects: int) -> None:
 @click.option("--name", required=True, help="Display name, e.g. 张三")
 @click.option("--unit-id", type=int, default=None)
 @click.option("--phone", default=None)
+@click.option("--resettlement", is_flag=True, help="Officers: also the resettlement role (安置帮教 register).")
 @click.password_option()
-def create_user(username: str, role: str, name: str, unit_id: int | None, phone: str | None, password: str) -> None:
+def create_user(username: str, role: str, name: str, unit_id: int | None, phone: str | None, resettlement: bool,
+                password: str) -> None:
     """Create a staff account (admin, officer or inspector)."""
     try:
-        user = org.create_user(username, password, Role(role), name, unit_id=unit_id, phone=phone)
+        user = org.create_user(username, password, Role(role), name, unit_id=unit_id, phone=phone,
+                               resettlement_officer=resettlement)
     except DomainError as exc:
         raise click.ClickException(f"{exc.code}: {exc.message}") from exc
     click.echo(f"created user {user.id} ({user.username}, {user.role})")

@@ -16,11 +16,12 @@ from mobile_api.views import notifications
 from mobile_api.views import checkins
 from mobile_api.views import inspections
 from mobile_api.views import audit, stats
+from mobile_api.views import investigations, resettlement
 from mobile_api.views import auth as auth_views
 
 BLUEPRINTS = (auth_views.blp, admin.blp, subjects.blp, me.blp, reports.blp, activities.blp, uploads.blp, leave.blp,
               permits.blp, relocation.blp, alerts.blp, notifications.blp, checkins.blp, inspections.blp,
-              audit.blp, stats.blp)
+              audit.blp, stats.blp, investigations.blp, resettlement.blp)
 DOCS_ASSETS = "/api/v1/docs/assets/"
 
 

@@ -8,7 +8,8 @@ from dataclasses import asdict
 from datetime import datetime
 
 from correction.services import (
-    alert_jobs, deliveries as delivery_service, inspections, location_upkeep, procuratorate, reminders, spot_checks,
+    alert_jobs, deliveries as delivery_service, inspections, investigation_reports, location_upkeep, procuratorate,
+    reminders, resettlement_reports, spot_checks,
 )
 
 
@@ -48,6 +49,14 @@ def report_reminders(at: datetime) -> dict:
 
 def term_ending(at: datetime) -> dict:
     return reminders.remind_term_ending(at)
+
+
+def investigation_deadlines(at: datetime) -> dict:
+    return investigation_reports.remind_deadlines(at)
+
+
+def resettlement_reminders(at: datetime) -> dict:
+    return resettlement_reports.remind(at)
 
 
 def monthly_leave_list(at: datetime) -> dict:

@@ -105,3 +105,36 @@ def supervisee_headers(client, world: World, key: str = "a1", openid: str | None
         "activation_code": code})
     assert bound.status_code == 200, bound.get_json()
     return bearer(bound.get_json()["access_token"])
+
+
+def add_resettlement_officers(app, world: World) -> None:
+    """Officers with the resettlement role (安置帮教): `resettle_a1` (office A1), `resettle_a` (county A) and
+    `resettle_b1` (office B1), logged in beside the world's officers, who lack the role."""
+    client = app.test_client()
+    with app.app_context(), clock.frozen(WORLD_BUILT_AT):
+        for username, unit in (("resettle_a1", "office_a1"), ("resettle_a", "county_a"), ("resettle_b1", "office_b1")):
+            user = org.create_user(username, PASSWORD, Role.officer, f"{username}姓名", unit_id=world.units[unit],
+                                   resettlement_officer=True)
+            world.users[username] = user.id
+            world.headers[username] = login(client, username)
+
+
+def investigation_body(office_id: int, serial: int = 1, **overrides) -> dict:
+    """A commission (委托函) from a court, received on 2026-11-20, for the person of `intake_body(…, serial)`."""
+    person = intake_body(office_id, serial)
+    body = {"commissioner_kind": "court", "commissioner_name": "金州区人民法院",
+            "commission_number": "(2026)辽0213刑初1号", "received_on": "2026-11-20", "office_id": office_id,
+            "name": person["name"], "id_number": person["id_number"], "sex": person["sex"],
+            "address": person["address"], "charge": "危险驾驶罪", "intended_category": "probation"}
+    body.update(overrides)
+    return body
+
+
+def notice_body(office_id: int, serial: int = 7, **overrides) -> dict:
+    """A prison's advance notice of release for a fictitious man, expected on 2026-12-01."""
+    birth = date(1980, 6, 2)
+    body = {"office_id": office_id, "name": "刑释人员", "id_number": id_number(birth, serial), "sex": "male",
+            "phone": "13700000000", "address": "辽宁省大连市金州区拥政街道2号", "prison_name": "大连监狱",
+            "notice_received_on": "2026-11-02", "expected_release_on": "2026-12-01", "key_case": True}
+    body.update(overrides)
+    return body

@@ -4,6 +4,9 @@ from correction.models.alert import Alert, AlertStatus, AlertType, Disposition, 
 from correction.models.audit import AuditEntry, AuditHead
 from correction.models.idempotency import IdempotencyRecord
 from correction.models.inspection import Finding, FindingKind, Inspection, InspectionItem
+from correction.models.investigation import (
+    CommissionerKind, Investigation, InvestigationExtension, InvestigationStatus,
+)
 from correction.models.jobs import JobRun, RunStatus, SchedulerLease
 from correction.models.leave import (
     ApprovalStep, ApproverLevel, Destination, LeaveKind, LeaveRequest, LeaveStatus, PermitStatus, RelocationRequest,
@@ -19,6 +22,10 @@ from correction.models.notify import (
     Channel, Delivery, DeliveryStatus, Notification, PushSubscription, WechatConsent,
 )
 from correction.models.org import Role, Unit, UnitKind, User
+from correction.models.resettlement import (
+    AssistanceCategory, AssistanceKind, AssistanceRecord, AssistanceSource, AssistanceStatus, AssistedPerson,
+    Handover, RiskKind, RiskNote,
+)
 from correction.models.subject import (
     ACTIVE_STATUSES, ActivationCode, Category, EnterpriseRole, EnterpriseRoleKind, EventKind, Level, ReleaseType,
     Sex, Subject, SubjectEvent, SubjectStatus, SuperviseeAccount,
@@ -26,6 +33,9 @@ from correction.models.subject import (
 
 __all__ = [
     "AuditEntry", "AuditHead", "Finding", "FindingKind", "Inspection", "InspectionItem",
+    "CommissionerKind", "Investigation", "InvestigationExtension", "InvestigationStatus",
+    "AssistanceCategory", "AssistanceKind", "AssistanceRecord", "AssistanceSource", "AssistanceStatus",
+    "AssistedPerson", "Handover", "RiskKind", "RiskNote",
     "Alert", "AlertStatus", "AlertType", "Disposition", "Sanction", "SanctionKind",
     "JobRun", "RunStatus", "SchedulerLease",
     "Channel", "Delivery", "DeliveryStatus", "Notification", "PushSubscription", "WechatConsent",

@@ -61,6 +61,9 @@ class User(db.Model):
     name: Mapped[str] = mapped_column(sa.String(50))
     phone: Mapped[str | None] = mapped_column(sa.String(20))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # An officer with the resettlement role (安置帮教) reads and keeps the assistance register of the unit; others
+    # do not see it. Supervision and assistance are kept apart by this flag, not by a separate account.
+    resettlement_officer: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow_default)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -29,10 +29,16 @@ AUDITED = frozenset({
     "units", "users", "subjects", "enterprise_roles", "activation_codes", "supervisee_accounts", "subject_levels",
     "reports", "uploads", "activities", "leave_requests", "travel_permits", "relocation_requests",
     "approval_steps", "alerts", "sanctions", "checkins", "spot_checks", "inspections", "findings",
+    "investigations", "investigation_extensions",
+    "assisted_persons", "assistance_handovers", "assistance_records", "assistance_risk_notes",
 })
+# The resettlement register links the correction file it came from, but its entries stay out of that file's trail:
+# the file's readers (the procuratorate among them) do not see assistance (安置帮教 is not supervision).
+_OWN_TRAIL = frozenset({"assisted_persons"})
 REDACTED, OMITTED = "[redacted]", "[omitted]"
 _PERSONAL = frozenset({"name", "phone", "address", "new_address", "lat", "lng", "wgs_lat", "wgs_lng", "return_lat",
-                       "return_lng", "password_hash", "code_digest", "wx_openid", "storage_key"})
+                       "return_lng", "password_hash", "code_digest", "wx_openid", "storage_key", "received_by",
+                       "place", "agreed_with"})
 _PERSONAL_PREFIXES = ("id_number_", "home_")
 _SAFE_TEXT = frozenset({"code", "step", "level", "reason_type", "coord_type", "fence", "quarter", "reason_code",
                         "item_reason_code", "new_county_code", "content_type"})
@@ -175,6 +181,8 @@ def _subject_of(session, mapper: Mapper, record_id: int | None, values: dict) ->
     table = mapper.local_table
     if table.name == "subjects":
         return record_id
+    if table.name in _OWN_TRAIL:
+        return None
     for name in ("subject_id", "item_subject_id"):
         if name in table.c:
             return values[name] if name in values else _column_of(session, mapper, record_id, name)

@@ -72,10 +72,12 @@ def get_unit(unit_id: int) -> Unit:
 
 
 def create_user(username: str, password: str, role: Role, name: str, unit_id: int | None = None,
-                phone: str | None = None) -> User:
-    """Add a staff account (admin, officer, inspector); supervisees join only by binding the mini-program.
+                phone: str | None = None, resettlement_officer: bool = False) -> User:
+    """Add a staff account (admin, officer, inspector); supervisees join only by binding the mini-program. An
+    officer may also hold the resettlement role (安置帮教), which alone opens the assistance register.
 
-    :raises RuleViolation: role and unit do not fit, or the password is too short.
+    :raises RuleViolation: role and unit do not fit, the resettlement role for a non-officer, or the password is
+        too short.
     :raises Conflict: the username is taken.
     """
     min_length = components().password_min_length
@@ -90,12 +92,14 @@ def create_user(username: str, password: str, role: Role, name: str, unit_id: in
             message = ("检察人员必须属于人民检察院。" if role == Role.inspector
                        else "矫正工作人员必须属于县级机构或司法所。")
             raise RuleViolation.on("unit_id", message, "invalid_unit_for_role")
+        if resettlement_officer and role != Role.officer:
+            raise RuleViolation.on("resettlement_officer", "只有矫正工作人员可以兼任安置帮教工作。", "invalid_role")
         if len(password) < min_length:
             raise RuleViolation.on("password", f"密码至少{min_length}位。", "weak_password")
         if db.session.scalar(sa.select(User.id).where(User.username == username)):
             raise Conflict("username_taken", "用户名已存在。")
         user = User(username=username, password_hash=components().passwords.hash(password), role=role,
-                    unit_id=unit_id, name=name, phone=phone)
+                    unit_id=unit_id, name=name, phone=phone, resettlement_officer=resettlement_officer)
         db.session.add(user)
     return user
 

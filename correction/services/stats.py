@@ -1,6 +1,7 @@
 """Statistics for any period and scope (统计): the population and its flows (`population`), leave approved by
 level, the fast track's decision times, alerts by type and disposition, and reports on time. Every figure is a
-set-based query over the subjects in the actor's scope (a file counts where it is now)."""
+set-based query over the subjects in the actor's scope (a file counts where it is now). Beside them, the
+pre-sentence investigations and the resettlement register of the actor's units (counts only)."""
 
 from datetime import date, datetime, time, timedelta
 
@@ -13,8 +14,12 @@ from correction.models import (
     Alert, AlertType, ApproverLevel, Disposition, LeaveKind, LeaveRequest, LeaveStatus, PermitStatus, ReportKind,
     Report, Role, Subject, TravelPermit, User,
 )
+from correction.services.investigation_reports import figures_filter as investigation_scope
+from correction.services.investigation_reports import investigation_figures
 from correction.services.leave import fast_track_stats
 from correction.services.population import population
+from correction.services.resettlement_reports import figures_filter as register_scope
+from correction.services.resettlement_reports import resettlement_figures
 from correction.services.scope import subject_filter
 
 MAX_PERIOD_DAYS = 366  # a year, leap or not: longer periods are asked year by year
@@ -51,7 +56,9 @@ def stats(actor: User, first_day: date, last_day: date) -> dict:
     end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
     return {"from": first_day, "to": last_day, **population(scope, first_day, last_day),
             **_leave(scope, start, end, first_day, last_day), **_alerts(scope, start, end),
-            "reports": _reports(scope, first_day, last_day)}
+            "reports": _reports(scope, first_day, last_day),
+            "investigations": investigation_figures(investigation_scope(actor), first_day, last_day),
+            "resettlement": resettlement_figures(register_scope(actor), first_day, last_day)}
 
 
 def _counts(stmt: sa.Select) -> dict:

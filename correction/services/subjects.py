@@ -1,4 +1,5 @@
-"""The subject registry: intake (接收), report-in (报到), level and assignment changes, release (解除/终止)."""
+"""The subject registry: intake (接收, linking a pre-sentence investigation), report-in (报到), level and assignment
+changes, release (解除/终止; a release moves the person into the resettlement register)."""
 
 from datetime import date, datetime
 
@@ -14,7 +15,9 @@ from correction.models import (
 )
 from correction.rules.identity import birth_date_of, id_number_problem, mask_id_number, normalize_id_number, sex_of
 from correction.rules.terms import report_in_due, term_problem
+from correction.services.investigations import link_at_intake
 from correction.services.paging import Page, page_of
+from correction.services.resettlement import move_from_correction
 from correction.services.scope import (
     is_county_officer, read_subject, require_officer, subject_filter, visible_subject,
 )
@@ -62,11 +65,14 @@ def _check_person(id_number: str, birth_date: date, sex: str) -> str:
 def intake(actor: User, *, as_of: datetime, name: str, id_number: str, sex: str, birth_date: date,
            category: Category, judgment_date: date, effective_date: date, term_start: date, term_end: date,
            office_id: int, level: Level, address: str, home: dict | None = None, phone: str | None = None,
-           officer_id: int | None = None, enterprise_role: dict | None = None) -> Subject:
-    """Receive a person into community correction (接收); they then owe a report-in by the rule's deadline.
+           officer_id: int | None = None, enterprise_role: dict | None = None,
+           investigation_id: int | None = None) -> Subject:
+    """Receive a person into community correction (接收); they then owe a report-in by the rule's deadline. The
+    pre-sentence investigation of the same person (`investigation_id`), if any, is linked to the new file.
 
     :raises Forbidden: the actor is not an officer.
-    :raises RuleViolation: inconsistent identity, dates or term, or an office outside the actor's unit.
+    :raises RuleViolation: inconsistent identity, dates or term, or an office outside the actor's unit; an
+        investigation not in scope, not sent, of another person or already linked.
     :raises Conflict: the person is already under correction in this deployment.
     """
     require_officer(actor)
@@ -103,6 +109,8 @@ def intake(actor: User, *, as_of: datetime, name: str, id_number: str, sex: str,
         record_event(subject, EventKind.level_change, actor, as_of, to_value=level, reason="入矫")
         if enterprise_role:
             _set_enterprise_role(subject, enterprise_role, actor, as_of)
+        if investigation_id is not None:
+            link_at_intake(actor, investigation_id, subject)
     return subject
 
 
@@ -248,7 +256,8 @@ def record_report_in(actor: User, subject_id: int, *, as_of: datetime, on_date: 
 
 def release(actor: User, subject_id: int, *, as_of: datetime, on_date: date, release_type: ReleaseType,
             note: str | None = None) -> Subject:
-    """End the correction: 解除 (expiry, pardon) or 终止 (revocation, custody, death, other).
+    """End the correction: 解除 (expiry, pardon) or 终止 (revocation, custody, death, other). A person released
+    (解除) moves into the resettlement register (安置帮教) in the same transaction, linked to this file.
 
     :raises InvalidTransition: the file is closed, or a release before report-in.
     :raises RuleViolation: an expiry release before the term ends, or a date out of range.
@@ -266,6 +275,8 @@ def release(actor: User, subject_id: int, *, as_of: datetime, on_date: date, rel
         subject.status, subject.ended_on, subject.end_type = ends_as, on_date, release_type
         record_event(subject, EventKind.release, actor, as_of, effective_on=on_date, from_value=before,
                      to_value=ends_as, reason="；".join(filter(None, [str(release_type), note])))
+        if ends_as == SubjectStatus.released:
+            move_from_correction(subject, actor, as_of)
     return subject
 
 

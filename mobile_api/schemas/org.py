@@ -42,6 +42,8 @@ class UserCreateSchema(StrictSchema):
     unit_id = record_id(load_default=None, allow_none=True)
     name = text(50, required=True)
     phone = text(20, load_default=None, allow_none=True)
+    resettlement_officer = fields.Boolean(load_default=False, metadata={
+        "description": "officers only: also works the resettlement register (安置帮教), which no one else reads"})
 
 
 class UserSchema(StrictSchema):
@@ -51,6 +53,7 @@ class UserSchema(StrictSchema):
     unit_id = fields.Integer(allow_none=True)
     name = fields.String(required=True)
     phone = fields.String(allow_none=True)
+    resettlement_officer = fields.Boolean(required=True)
     is_active = fields.Boolean(required=True)
 
 

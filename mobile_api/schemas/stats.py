@@ -51,6 +51,43 @@ class ReportCountsSchema(OnTimeSchema):
     by_kind = fields.Dict(keys=fields.String(), values=fields.Nested(OnTimeSchema), required=True)
 
 
+class InvestigationFiguresSchema(Schema):
+    """调查评估: commissions received, opinions sent (on time), outcomes (adopted) in the period."""
+
+    received = fields.Integer(required=True)
+    received_by_commissioner = _counts("court, procuratorate, police, prison")
+    fast_track = fields.Integer(required=True, metadata={"description": "速裁 commissions received"})
+    sent = fields.Integer(required=True, metadata={"description": "opinions sent in the period"})
+    sent_on_time = fields.Integer(required=True)
+    on_time_share = fields.Float(allow_none=True, metadata={"description": "sent_on_time / sent"})
+    suitable = fields.Integer(required=True)
+    unsuitable = fields.Integer(required=True)
+    outcomes = fields.Integer(required=True, metadata={"description": "outcomes recorded in the period"})
+    adopted = fields.Integer(required=True)
+    adoption_rate = fields.Float(allow_none=True, metadata={"description": "adopted / outcomes"})
+    overdue_at_end = fields.Integer(required=True, metadata={"description": "received, not sent, past the deadline"})
+
+
+class ResettlementFiguresSchema(Schema):
+    """安置帮教: releases from prison and their handovers, moves from correction, the register at the period's end."""
+
+    notices = fields.Integer(required=True, metadata={"description": "prisons' advance notices received"})
+    releases = fields.Integer(required=True, metadata={"description": "releases from prison in the period"})
+    handovers = fields.Integer(required=True, metadata={"description": "of those, handed over (必接必送)"})
+    handovers_on_time = fields.Integer(required=True)
+    handovers_late = fields.Integer(required=True)
+    handovers_out_of_province = fields.Integer(required=True)
+    not_handed_over = fields.Integer(required=True)
+    handover_rate = fields.Float(allow_none=True, metadata={"description": "handovers_on_time / releases"})
+    handovers_recorded = fields.Integer(required=True, metadata={"description": "handovers received in the period"})
+    moved_from_correction = fields.Integer(required=True, metadata={"description": "解除矫正 into the register"})
+    in_period_at_end = fields.Integer(required=True)
+    in_period_by_category = _counts("key (重点), general (一般)")
+    risk_notes_opened = fields.Integer(required=True)
+    joint_action_at_end = fields.Integer(required=True, metadata={"description": "with an open risk note"})
+    records_by_kind = _counts("assistance records in the period by kind")
+
+
 class StatsSchema(FlowsSchema):
     """A subject is active from its receipt (接收) until it ends (解除, 终止, 迁出); a file counts in the scope
     where it is now; dates are Asia/Shanghai."""
@@ -74,3 +111,5 @@ class StatsSchema(FlowsSchema):
     alerts_by_disposition = _counts("alerts resolved in the period: excused, admonition, warning, other")
     reports = fields.Nested(ReportCountsSchema, required=True, metadata={
         "description": "recurring reports received in the period, on time or late"})
+    investigations = fields.Nested(InvestigationFiguresSchema, required=True)
+    resettlement = fields.Nested(ResettlementFiguresSchema, required=True)

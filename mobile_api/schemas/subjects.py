@@ -41,6 +41,8 @@ class SubjectCreateSchema(StrictSchema):
     address = text(200, required=True)
     home = fields.Nested(PointSchema, load_default=None, allow_none=True)
     enterprise_role = fields.Nested(EnterpriseRoleSchema, load_default=None, allow_none=True)
+    investigation_id = record_id(load_default=None, allow_none=True, metadata={
+        "description": "the pre-sentence investigation (调查评估) of this person, linked to the new file"})
 
 
 class SubjectUpdateSchema(StrictSchema):

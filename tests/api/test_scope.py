@@ -5,6 +5,8 @@ Another unit's record answers 404 (never revealing that it exists); an inspector
 
 import pytest
 
+from tests.factories import add_resettlement_officers, investigation_body, notice_body
+
 PUBLIC = {"/api/v1/auth/token", "/api/v1/auth/wx-login", "/api/v1/auth/wx-bind"}
 DOCS = {"/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/assets/<path:filename>"}
 WRITES = {"POST", "PATCH", "PUT", "DELETE"}
@@ -58,7 +60,8 @@ def fill(path: str, world) -> str:
     ids = {"subject_id": world.subjects["a1"], "unit_id": world.units["office_a1"], "user_id": world.users["admin"],
            # these answer before any lookup of those ids
            "activity_id": 1, "upload_id": 1, "report_id": 1, "request_id": 1, "permit_id": 1,
-           "relocation_id": 1, "alert_id": 1, "notification_id": 1, "inspection_id": 1, "finding_id": 1}
+           "relocation_id": 1, "alert_id": 1, "notification_id": 1, "inspection_id": 1, "finding_id": 1,
+           "investigation_id": 1, "person_id": 1, "risk_id": 1}
     for name, value in ids.items():
         path = path.replace(f"<{name}>", str(value))
     assert "<" not in path, f"no test id for {path}"
@@ -126,3 +129,100 @@ def test_an_office_filter_cannot_widen_the_scope(client, world):
     response = client.get("/api/v1/subjects", query_string={"office_id": world.units["office_b1"]},
                           headers=world.h("officer_a1"))
     assert response.get_json()["total"] == 0
+
+
+# Every route on one investigation (调查评估) of office A1, with a body that passes validation.
+INVESTIGATION_ROUTES = {
+    ("GET", "/api/v1/investigations/<investigation_id>"): None,
+    ("PATCH", "/api/v1/investigations/<investigation_id>"): {"residence": "自有住房"},
+    ("POST", "/api/v1/investigations/<investigation_id>/extensions"): {
+        "new_due_on": "2026-12-31", "agreed_with": "承办法官", "reason": "被害人外地"},
+    ("POST", "/api/v1/investigations/<investigation_id>/opinion"): {"suitable": True, "opinion": "适宜"},
+    ("POST", "/api/v1/investigations/<investigation_id>/approve"): {"sent_on": "2026-11-26"},
+    ("POST", "/api/v1/investigations/<investigation_id>/return"): {"note": "补充调查"},
+    ("POST", "/api/v1/investigations/<investigation_id>/outcome"): {"adopted": True, "outcome_on": "2026-11-26"},
+}
+# The county agency's own steps: an office's officer gets 403 before any lookup, whichever office.
+COUNTY_ONLY = {("POST", "/api/v1/investigations/<investigation_id>/approve"),
+               ("POST", "/api/v1/investigations/<investigation_id>/return")}
+
+
+def test_every_investigation_route_is_in_the_table(app):
+    found = {(m, normalized(r)) for m, r in api_routes(app) if "<investigation_id>" in normalized(r)}
+    assert found == set(INVESTIGATION_ROUTES)
+
+
+@pytest.mark.parametrize("method, path", sorted(INVESTIGATION_ROUTES))
+def test_investigation_route_scope(client, world, frozen, method, path):
+    created = client.post("/api/v1/investigations", json=investigation_body(world.units["office_a1"], 5),
+                          headers=world.h("officer_a1"))
+    assert created.status_code == 201, created.get_json()
+    url = path.replace("<investigation_id>", str(created.get_json()["id"]))
+    body = INVESTIGATION_ROUTES[(method, path)]
+
+    def call(who):
+        return client.open(url, method=method, json=body, headers=world.h(who))
+
+    def denied(who) -> bool:
+        return (who.startswith("inspector") and method in WRITES) or (
+            who.startswith("officer") and (method, path) in COUNTY_ONLY)
+
+    for who in OUTSIDERS:
+        assert call(who).status_code == (403 if denied(who) else 404), who
+    assert call("admin").status_code == 403
+    assert call("inspector_a").status_code == (403 if method in WRITES else 200)
+    for who in OWNERS:  # a write the case's state does not allow yet is a 409 or 422, never a scope answer
+        response = call(who)
+        assert response.status_code in ((403,) if denied(who) else (200, 201, 409, 422)), (who, response.get_json())
+
+
+# Every route on one person of the resettlement register (安置帮教) in office A1.
+REGISTER_ROUTES = {
+    ("GET", "/api/v1/resettlement/persons/<person_id>"): None,
+    ("PATCH", "/api/v1/resettlement/persons/<person_id>"): {"category": "general", "reason": "表现稳定"},
+    ("POST", "/api/v1/resettlement/persons/<person_id>/handover"): {
+        "released_on": "2026-11-26", "received_at": "2026-11-26T09:00:00+08:00", "received_by": "司法所干警",
+        "place": "大连监狱门口"},
+    ("POST", "/api/v1/resettlement/persons/<person_id>/consent"): {"given": True, "on": "2026-11-26"},
+    ("POST", "/api/v1/resettlement/persons/<person_id>/close"): {"closed_on": "2026-11-26", "reason": "迁出本县"},
+    ("GET", "/api/v1/resettlement/persons/<person_id>/records"): None,
+    ("POST", "/api/v1/resettlement/persons/<person_id>/records"): {
+        "kind": "contact", "occurred_on": "2026-11-26", "note": "电话联系"},
+    ("GET", "/api/v1/resettlement/persons/<person_id>/risks"): None,
+    ("POST", "/api/v1/resettlement/persons/<person_id>/risks"): {
+        "kind": "address_unknown", "note": "联系不上", "noted_on": "2026-11-26"},
+    ("POST", "/api/v1/resettlement/persons/<person_id>/risks/<risk_id>/resolve"): {
+        "resolved_on": "2026-11-26", "resolution": "已找到"},
+}
+REGISTER_OUTSIDERS = ("resettle_b1",)  # the role, another county: 404
+WITHOUT_THE_ROLE = ("officer_a1", "county_a", "officer_b1", "inspector_a", "admin")  # 403, whatever the unit
+
+
+def test_every_register_route_is_in_the_table(app):
+    found = {(m, normalized(r)) for m, r in api_routes(app) if "<person_id>" in normalized(r)}
+    assert found == set(REGISTER_ROUTES)
+
+
+@pytest.mark.parametrize("method, path", sorted(REGISTER_ROUTES))
+def test_register_route_scope(app, client, world, frozen, method, path):
+    add_resettlement_officers(app, world)
+    created = client.post("/api/v1/resettlement/persons", json=notice_body(world.units["office_a1"]),
+                          headers=world.h("resettle_a1"))
+    assert created.status_code == 201, created.get_json()
+    url = path.replace("<person_id>", str(created.get_json()["id"])).replace("<risk_id>", "1")
+    body = REGISTER_ROUTES[(method, path)]
+
+    def call(who):
+        return client.open(url, method=method, json=body, headers=world.h(who))
+
+    for who in REGISTER_OUTSIDERS:
+        assert call(who).status_code == 404, who
+    for who in WITHOUT_THE_ROLE:
+        response = call(who)
+        assert response.status_code == 403, (who, response.get_json())
+        expected = "read_only" if who.startswith("inspector") and method in WRITES else None
+        assert response.get_json()["error"]["code"] in (expected, "resettlement_role_required", "forbidden"), who
+    for who in ("resettle_a1", "resettle_a"):
+        response = call(who)
+        assert response.status_code in (200, 201, 404, 409, 422), (who, response.get_json())
+        assert response.status_code != 404 or "<risk_id>" in path, (who, response.get_json())
