@@ -11,8 +11,9 @@ from correction.models import Notification
 from tests.apps import at
 from tests.factories import intake_body, investigation_body
 
-RECORD = {"residence": "自有住房，与父母同住", "family_relations": "已婚，家庭和睦", "conduct": "无前科，邻里评价良好",
-          "offence_impact": "醉酒驾驶未造成人员伤亡", "committee_opinion": "村委会同意接收", "victim_opinion": "无被害人"}
+RECORD = {"residence": "自有住房，与父母同住", "family_relations": "已婚，家庭和睦",
+          "conduct": "无前科，邻里评价良好", "offence_impact": "醉酒驾驶未造成人员伤亡",
+          "committee_opinion": "村委会同意接收", "victim_opinion": "无被害人"}
 
 
 def commission(client, world, who="officer_a1", serial=5, **overrides):
