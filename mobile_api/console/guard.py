@@ -31,7 +31,7 @@ def page(*allowed: Role):
             except CSRFError:
                 raise
             except (JWTExtendedException, PyJWTError):
-                return redirect(url_for("console.session.login", next=request.full_path
+                return redirect(url_for("console.session.login", next=request.full_path.rstrip("?")
                                         if request.method == "GET" else None))
             g.console_user = current_user
             if current_user.role not in allowed:
