@@ -31,7 +31,8 @@ def seed_demo(seed: int, subjects: int) -> None:
     with click.progressbar(length=len(plan.subjects), label="矫正对象 subjects") as bar:
         summary = demo.seed(plan, as_of, progress=bar.update)
     click.echo(f"units created: {summary.units}, users created: {summary.users}, "
-               f"subjects created: {summary.subjects} (of {len(plan.subjects)} planned)")
+               f"subjects created: {summary.subjects} (of {len(plan.subjects)} planned), "
+               f"investigations and resettlement people created: {summary.assistance}")
     click.echo("demo logins (password sqjz-demo for every staff account):")
     for line in demo.login_lines(plan):
         click.echo(f"  {line}")

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from correction.clock import LOCAL_TZ, local_date
+from correction import demo_assistance
 from correction.components import components
 from correction.db import db, transaction
 from correction.geo import places
@@ -89,6 +90,7 @@ class Summary:
     units: int = 0
     users: int = 0
     subjects: int = 0
+    assistance: int = 0  # investigations and people of the resettlement register
 
 
 def _id_number(rng: random.Random, birth: date, sex: str, serial: int) -> str:
@@ -190,6 +192,9 @@ def seed(plan: Plan, as_of: datetime, progress: Callable[[int], None] = lambda n
     with transaction():
         activities.rebuild_totals()  # once for the whole district, not one upsert per seeded session
     _bind_demo_accounts(plan, county_officer, as_of)
+    register_officers = demo_assistance.register_staff(password_hash, county, offices[0])
+    summary.assistance = demo_assistance.seed_assistance(plan.seed, plan.anchor, county, offices, office_officers,
+                                                         county_officer, register_officers)
     return summary
 
 
@@ -269,7 +274,8 @@ def _bind_demo_accounts(plan: Plan, officer: User, as_of: datetime) -> None:
 def login_lines(plan: Plan) -> list[str]:
     """What the seed prints: staff usernames and the mini-program demo codes."""
     lines = ["admin      系统管理员 (admin)", "county     县级社区矫正机构 officer (sees all 25 offices)",
-             "office01…office25  司法所 officers", "inspector  人民检察院 inspector (read-only)"]
+             "office01…office25  司法所 officers", "inspector  人民检察院 inspector (read-only)",
+             "bangjiao, bangjiao01  officers with the resettlement role (安置帮教 register; county, 拥政司法所)"]
     lines += [f"mini-program: POST /api/v1/auth/wx-login {{\"code\": \"dev:demo-{i + 1:04d}\"}}"
               for i in range(min(BOUND_DEMO_ACCOUNTS, len(plan.subjects)))]
     return lines

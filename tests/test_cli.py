@@ -9,8 +9,8 @@ from correction import clock, demo
 from correction.geo import places
 from correction.db import db
 from correction.models import (
-    Activity, ActivityStatus, ActivityTotal, Category, Role, Subject, SubjectStatus, SuperviseeAccount, Unit, UnitKind,
-    User,
+    Activity, ActivityStatus, ActivityTotal, AssistedPerson, Category, Handover, Investigation, InvestigationStatus,
+    Role, Subject, SubjectStatus, SuperviseeAccount, Unit, UnitKind, User,
 )
 from correction.services.overdue import find_overdue
 from tests.apps import isolated_app
@@ -35,7 +35,10 @@ def test_seed_demo_builds_the_district_and_is_idempotent(dev_app):
     with dev_app.app_context():
         assert count(Unit, Unit.kind == UnitKind.judicial_office) == 25
         assert count(Unit, Unit.kind == UnitKind.procuratorate) == 1
-        assert count(User, User.role == Role.officer) == 26
+        assert count(User, User.role == Role.officer) == 28  # 26 + two with the resettlement role (安置帮教)
+        assert count(User, User.resettlement_officer.is_(True)) == 2
+        assert count(Investigation) == 12 and count(Investigation, Investigation.status == InvestigationStatus.closed)
+        assert count(AssistedPerson) == 14 and count(Handover)
         assert count(Subject) == 60
         assert count(SuperviseeAccount) == demo.BOUND_DEMO_ACCOUNTS
         categories = set(db.session.scalars(sa.select(Subject.category)))
@@ -45,6 +48,7 @@ def test_seed_demo_builds_the_district_and_is_idempotent(dev_app):
         assert confirmed and db.session.scalar(sa.select(sa.func.sum(ActivityTotal.minutes))) == confirmed
     again = runner.invoke(args=["seed-demo", "--subjects", "60"])
     assert again.exit_code == 0 and "units created: 0, users created: 0, subjects created: 0" in again.output
+    assert "resettlement people created: 0" in again.output
     with dev_app.app_context():  # the totals were rebuilt, not doubled
         assert db.session.scalar(sa.select(sa.func.sum(ActivityTotal.minutes))) == confirmed
     login = dev_app.test_client().post("/api/v1/auth/token", json={"username": "admin", "password": "sqjz-demo"})
