@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from correction.db import db
-from correction.models import Notification
+from correction.models import AuditEntry, Notification
 from tests.apps import at
 from tests.factories import intake_body, investigation_body
 
@@ -142,3 +142,14 @@ def test_the_export_lists_the_periods_commissions(client, world, frozen):
     assert rows[0][:5] == ("序号", "委托机关类别", "委托机关", "委托文号", "被调查人")
     assert rows[1][1] == "人民法院" and rows[1][14] == "适宜" and rows[1][16] == "是" and "*" in rows[1][5]
     assert len(rows) == 2
+
+
+def test_the_audit_trail_records_cases_without_personal_data(app, client, world, frozen):
+    case = commission(client, world)
+    with app.app_context():
+        entry = db.session.scalar(sa.select(AuditEntry).where(
+            AuditEntry.record_type == "investigations", AuditEntry.record_id == case["id"]))
+    changes = entry.detail["changes"]
+    assert entry.actor_id == world.users["officer_a1"] and changes["status"] == "investigating"
+    assert changes["name"] == changes["id_number_cipher"] == changes["address"] == "[redacted]"
+    assert changes["due_on"] == "2026-12-04" and changes["charge"] == "[omitted]"
