@@ -41,6 +41,8 @@ def test_login_sets_an_httponly_lax_cookie_and_opens_the_dashboard(client, world
     assert "HttpOnly" not in csrf  # the page's script reads it for the API's X-CSRF-TOKEN header
     page = client.get("/console/")
     assert page.status_code == 200 and "工作台" in text(page) and "officer_a1姓名" in text(page)
+    assert "联合巡检" not in text(page)  # a judicial office reads no inspection lists
+    assert client.get("/console/inspections").status_code == 403
 
 
 def test_production_cookies_are_secure():
@@ -190,6 +192,7 @@ def test_an_inspector_reads_lists_issues_a_finding_and_the_county_rectifies(app,
     export = client.get(f"/api/v1/inspections/{inspection}/export?format=csv")  # the button's link, cookie auth
     assert export.status_code == 200 and export.headers["Content-Type"].startswith("text/csv")
     csrf = console_login(client, "county_a")
+    assert "联合巡检" in text(client.get("/console/"))
     finding_id = int(text(client.get("/console/findings")).split('id="finding-')[1].split('"')[0])
     client.post(f"/console/findings/{finding_id}/rectify", data={
         "csrf_token": csrf, "rectified_on": "2026-11-26", "rectification": "已组织培训并补齐材料。"})

@@ -54,8 +54,11 @@ def test_a_subscription_reaches_the_server_and_a_push_reaches_the_service_worker
         browser.execute_cdp_cmd("Browser.grantPermissions", {"origin": live, "permissions": ["notifications"]})
         browser.get(f"{live}/console/inbox")
         wait_for(browser, "#push-state", "尚未开启推送。")
+        assert not browser.find_element(By.ID, "push-off").is_displayed()
         browser.find_element(By.ID, "push-on").click()
         wait_for(browser, "#push-state", "已开启推送。")
+        assert browser.find_element(By.ID, "push-off").is_displayed()
+        assert not browser.find_element(By.ID, "push-on").is_displayed()
 
         # Chromium subscribed with the server's key, and the server holds exactly Chromium's subscription.
         in_browser = browser.execute_async_script(SUBSCRIPTION)
