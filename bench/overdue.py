@@ -633,7 +633,7 @@ def timed(fn) -> tuple[float, object]:
 
 
 def captured_statement(fn) -> tuple[object, str, dict]:
-    """Run `fn` and return its result with the overdue statement it sent (the UNION ALL), as sent."""
+    """Run `fn` and return its result with the overdue statement it sent (not the count before it), as sent."""
     sent: list[tuple[str, dict]] = []
 
     def listen(_conn, _cursor, statement, parameters, _context, _many):
@@ -644,7 +644,7 @@ def captured_statement(fn) -> tuple[object, str, dict]:
         result = fn()
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", listen)
-    statement, parameters = next((s, p) for s, p in sent if "UNION ALL" in s)
+    statement, parameters = next((s, p) for s, p in sent if "AS report_in" in s)
     return result, statement, parameters
 
 

@@ -1,12 +1,16 @@
 """The overdue query (逾期查询): every subject in scope past a deadline at an instant, set-based in SQL.
 
-One statement. Its common table `x` reads each subject in scope once, with what every deadline kind needs:
-the level in force on each period's last day, whether the period's report exists (EXISTS, which PostgreSQL runs
-as one hashed scan of the period's reports for the whole country and as index probes for a county) and the
-month's confirmed minutes per kind (`activity_totals`, kept on write). Each kind is then a filter over `x`,
-joined with UNION ALL. The periods are the same for everyone on a given day (calendar cadences), so they are
-computed once in Python and bound as parameters. No loop over subjects, the same statement on SQLite and
-PostgreSQL, and any instant, past or future, can be asked. bench/overdue.py times it at national scale.
+One statement, one row per late subject. It reads each subject in scope once with what every deadline kind
+needs (the level in force on each period's last day, whether the period's report exists, the month's confirmed
+minutes per kind from `activity_totals`, kept on write), decides each kind in SQL and answers a bit mask of the
+kinds the subject is late for; the rows are unpivoted into items here. The periods are the same
+for everyone on a given day (calendar cadences), so they are computed once in Python and bound as parameters.
+
+Two forms of the same statement, chosen by the number of subjects in scope (bench/overdue.py measures both):
+a county *probes* per subject (correlated subqueries on the primary keys and the reports index, a few
+microseconds each), the country *scans* per period (outer joins and `IN` over one period's reports, which
+PostgreSQL hashes once). No loop over subjects; both forms give the same answer on SQLite and PostgreSQL
+(tests/services/test_overdue.py), and any instant, past or future, can be asked.
 """
 
 from dataclasses import dataclass
@@ -25,6 +29,10 @@ from correction.services.obligations import HOUR_KINDS, OverdueItem
 from correction.services.paging import Page
 from correction.services.scope import subject_filter
 
+# Above this many subjects in scope the statement scans per period instead of probing per subject: a probe
+# costs ~10 index lookups per subject, a scan a fixed ~2 s at national scale (bench/overdue.py).
+PROBE_MAX_SUBJECTS = 50_000
+
 
 def last_new_intake_report_in(day: date, months: int) -> date:
     """The latest report-in date whose new-intake 严管 months have ended by `day`: a subject who reported in
@@ -39,124 +47,176 @@ def last_new_intake_report_in(day: date, months: int) -> date:
 
 @dataclass(frozen=True)
 class _Owed:
-    """One deadline kind of the statement: a period owed, its due day and the columns of `x` that decide it."""
+    """One deadline kind: the period owed and its due day, and who owes it."""
 
     kind: str
     period: Period
     due: date
-    level: str | None       # label of the level column governing the period, or None (every level owes it)
-    levels: tuple = ()      # the levels that owe it (with `level`)
-    categories: tuple | None = None
-    reported: str | None = None  # label of the "report exists" column
-    minutes: str | None = None   # label of the confirmed-minutes column (hours kinds)
+    levels: tuple | None = None      # the levels on the period's last day that owe it (None: every level)
+    categories: tuple | None = None  # the categories that owe it (None: every category)
+    quota: dict | None = None        # hours kinds: required hours per level on the period's last day
+
+    @property
+    def level_day(self) -> date | None:
+        return self.period.end if self.levels is not None or self.quota is not None else None
 
 
 class _Plan:
-    """The columns of `x` and the deadline kinds filtered from it, for one day and scope."""
+    """The deadlines owed on one day, and the statement that finds who is late for them in a scope.
 
-    def __init__(self, today: date, rules):
+    An inner query reads each subject in scope once with the facts (the level on each period's last day, each
+    period's report present or not, the month's confirmed minutes per kind); the outer one turns the facts into
+    one flag per deadline and keeps the rows with any flag. OFFSET 0 keeps the inner query a query of its own, so
+    that PostgreSQL does not copy each fact's subquery into every flag that reads it.
+    """
+
+    def __init__(self, today: date, rules, probe: bool):
         self.today = today
+        self.probe = probe
         self.strict_months = rules["classification.new_intake_strict_months"]
-        self.anchor = rules["obligations.biweekly_anchor"]
-        self.columns: dict[str, sa.ColumnElement] = {}
-        self.joins: list[tuple] = []
+        anchor = rules["obligations.biweekly_anchor"]
         self.owed: list[_Owed] = []
-        self._level_labels: dict[date, str] = {}
         for stream in report_streams(rules):
             for cadence in sorted(stream.cadences()):
-                period = latest_closed_period(cadence, today, stream.grace_days, self.anchor)
-                exists = sa.exists().where(Report.subject_id == Subject.id, Report.kind == stream.kind,
-                                           Report.period_start == period.start)
-                if stream.categories is not None:  # probed only for the categories that owe it
-                    exists = sa.case((Subject.category.in_(stream.categories), exists), else_=sa.true())
-                reported = self._add(f"r{len(self.columns)}", exists)
-                level, levels = None, ()
-                if stream.cadence_by_level:
-                    level = self._level_on(period.end)
-                    levels = tuple(lv for lv, c in stream.cadence_by_level.items() if c == cadence)
-                self.owed.append(_Owed(stream.kind, period, period.deadline(stream.grace_days), level, levels,
-                                       stream.categories, reported=reported))
-        month = latest_closed_period("monthly", today, 0, self.anchor)
-        self.quotas = {kind: rules[f"obligations.monthly_hours.{kind}"] for kind in HOUR_KINDS}
+                period = latest_closed_period(cadence, today, stream.grace_days, anchor)
+                levels = tuple(lv for lv, c in stream.cadence_by_level.items() if c == cadence) \
+                    if stream.cadence_by_level else None
+                self.owed.append(_Owed(stream.kind, period, period.deadline(stream.grace_days), levels,
+                                       stream.categories))
+        month = latest_closed_period("monthly", today, 0, anchor)
         for kind in HOUR_KINDS:
-            total = sa.orm.aliased(ActivityTotal, name=f"t_{kind}")
-            self.joins.append((total, sa.and_(total.subject_id == Subject.id, total.month == month.start,
-                                              total.kind == kind)))
-            minutes = self._add(f"m_{kind}", sa.func.coalesce(total.minutes, 0))
-            self.owed.append(_Owed(f"{kind}_hours", month, month.end, self._level_on(month.end), minutes=minutes))
+            self.owed.append(_Owed(f"{kind}_hours", month, month.end,
+                                   quota=rules[f"obligations.monthly_hours.{kind}"]))
+        self.days = sorted({owed.level_day for owed in self.owed if owed.level_day})
         self.earliest = min(owed.period.start for owed in self.owed)
 
-    def _add(self, label: str, column) -> str:
-        self.columns[label] = column.label(label)
-        return label
+    # --- the facts, in the probe or the scan form ---
 
-    def _level_on(self, day: date) -> str:
-        """The column of the level governing `day`: 严管 for a new intake, else the span closed after `day` that
-        covers it (a few thousand rows), else the level in force now (`subjects.level`, the open span's)."""
-        if day not in self._level_labels:
-            closed = sa.orm.aliased(SubjectLevel, name=f"c{len(self._level_labels)}")
-            self.joins.append((closed, sa.and_(closed.subject_id == Subject.id, closed.valid_from <= day,
-                                               closed.valid_to > day)))
-            new_intake = Subject.reported_in_on > last_new_intake_report_in(day, self.strict_months)
-            level = sa.case((new_intake, sa.literal("strict")), else_=sa.func.coalesce(closed.level, Subject.level))
-            self._level_labels[day] = self._add(f"l{len(self._level_labels)}", level)
-        return self._level_labels[day]
+    def _reported(self, owed: _Owed) -> sa.ColumnElement[bool]:
+        """Whether the subject's report for the period exists (true where its category owes none)."""
+        if self.probe:  # LIMIT keeps PostgreSQL from hashing the whole period for a few hundred subjects
+            found = sa.select(sa.literal(1)).where(Report.subject_id == Subject.id, Report.kind == owed.kind,
+                                                   Report.period_start == owed.period.start) \
+                .limit(1).scalar_subquery().is_not(None)
+        else:
+            found = Subject.id.in_(sa.select(Report.subject_id).where(Report.kind == owed.kind,
+                                                                      Report.period_start == owed.period.start))
+        if owed.categories is None:
+            return found
+        return sa.case((Subject.category.in_(owed.categories), found), else_=sa.true())
 
-    def statement(self, scope) -> sa.Select:
-        source = sa.select(Subject.id, Subject.name, Subject.office_id, Subject.category, Subject.reported_in_on,
-                           Subject.ended_on, Subject.report_in_due, *self.columns.values())
-        for target, on in self.joins:
-            source = source.outerjoin(target, on)
-        x = source.where(scope, sa.or_(Subject.ended_on.is_(None), Subject.ended_on > self.earliest)) \
-            .cte("x").prefix_with("MATERIALIZED")
-        return sa.union_all(self._report_in(x), *(self._branch(x, owed) for owed in self.owed))
+    def _minutes(self, owed: _Owed, joins: list) -> sa.ColumnElement[int]:
+        """The subject's confirmed minutes of the hours kind in the month."""
+        kind, month = owed.kind.removesuffix("_hours"), owed.period.start
+        if self.probe:
+            return sa.func.coalesce(sa.select(ActivityTotal.minutes).where(
+                ActivityTotal.month == month, ActivityTotal.kind == kind,
+                ActivityTotal.subject_id == Subject.id).scalar_subquery(), 0)
+        total = sa.orm.aliased(ActivityTotal, name=f"t_{kind}")
+        joins.append((total, sa.and_(total.subject_id == Subject.id, total.month == month, total.kind == kind)))
+        return sa.func.coalesce(total.minutes, 0)
 
-    @staticmethod
-    def _row(x, kind, period: Period | None, due, required=None, done=None) -> list:
-        return [x.c.id, x.c.name, x.c.office_id, sa.literal(kind),
-                sa.literal(period.start if period else None, sa.Date),
-                sa.literal(period.end if period else None, sa.Date),
-                sa.literal(due, sa.Date) if isinstance(due, date) else due,
-                sa.cast(required if required is not None else sa.null(), sa.Integer),
-                sa.cast(done if done is not None else sa.null(), sa.Integer)]
+    def _levels(self, joins: list) -> list[sa.ColumnElement[str]]:
+        """The level governing each of `days`: 严管 for a new intake, else the span closed after the day that
+        covers it (a few thousand rows; the scan form reads them in one pass), else the level in force now
+        (`subjects.level`, the open span's)."""
+        covers = {day: (SubjectLevel.valid_from <= day, SubjectLevel.valid_to > day) for day in self.days}
+        if self.probe:
+            closed = [sa.select(SubjectLevel.level).where(SubjectLevel.subject_id == Subject.id, *covers[day])
+                      .limit(1).scalar_subquery() for day in self.days]
+        else:
+            spans = sa.select(SubjectLevel.subject_id, *(
+                sa.func.max(sa.case((sa.and_(*covers[day]), SubjectLevel.level))).label(f"l{index}")
+                for index, day in enumerate(self.days))).where(
+                SubjectLevel.valid_to > self.days[0], SubjectLevel.valid_from <= self.days[-1],
+            ).group_by(SubjectLevel.subject_id).subquery("spans")
+            joins.append((spans, spans.c.subject_id == Subject.id))
+            closed = [spans.c[f"l{index}"] for index in range(len(self.days))]
+        return [sa.case((Subject.reported_in_on > last_new_intake_report_in(day, self.strict_months),
+                         sa.literal("strict")), else_=sa.func.coalesce(span, Subject.level))
+                for day, span in zip(self.days, closed, strict=True)]
 
-    def _report_in(self, x) -> sa.Select:
+    # --- the statement ---
+
+    def statement(self, scope: sa.ColumnElement[bool]) -> sa.Select:
+        joins: list[tuple] = []
+        facts = [level.label(f"l{index}") for index, level in enumerate(self._levels(joins))]
+        for index, owed in enumerate(self.owed):
+            fact = self._minutes(owed, joins) if owed.quota else self._reported(owed)
+            facts.append(fact.label(f"f{index}"))
+        inner = sa.select(Subject.id, Subject.name, Subject.office_id, Subject.category, Subject.reported_in_on,
+                          Subject.ended_on, Subject.report_in_due, *facts)
+        for target, on in joins:
+            inner = inner.outerjoin(target, on)
+        x = inner.where(scope, self._active_on(Subject.ended_on, self.earliest)).offset(0).subquery("x")
         today = self.today
-        return sa.select(*self._row(x, "report_in", None, x.c.report_in_due)).where(
-            x.c.report_in_due < today, sa.or_(x.c.reported_in_on.is_(None), x.c.reported_in_on > today),
-            sa.or_(x.c.ended_on.is_(None), x.c.ended_on > today))
-
-    def _branch(self, x, owed: _Owed) -> sa.Select:
-        active = [x.c.reported_in_on.is_not(None), x.c.reported_in_on <= owed.period.start,
-                  sa.or_(x.c.ended_on.is_(None), x.c.ended_on > owed.period.end)]
-        if owed.minutes is None:
-            conditions = [*active, sa.not_(x.c[owed.reported])]
-            if owed.level is not None:
-                conditions.append(x.c[owed.level].in_(owed.levels))
+        flags = [sa.and_(x.c.report_in_due < today, sa.or_(x.c.reported_in_on.is_(None),
+                                                           x.c.reported_in_on > today),
+                         self._active_on(x.c.ended_on, today))]
+        required = []
+        for index, owed in enumerate(self.owed):
+            fact = x.c[f"f{index}"]
+            level = x.c[f"l{self.days.index(owed.level_day)}"] if owed.level_day else None
+            active = [x.c.reported_in_on.is_not(None), x.c.reported_in_on <= owed.period.start,
+                      self._active_on(x.c.ended_on, owed.period.end)]
+            if owed.quota:
+                minutes = sa.case(*((level == lv, int(hours * 60)) for lv, hours in owed.quota.items()), else_=0)
+                required.append(minutes.label(f"q{index}"))
+                flags.append(sa.and_(*active, fact < minutes))
+                continue
+            conditions = [*active, sa.not_(fact)]
+            if owed.levels is not None:
+                conditions.append(level.in_(owed.levels))
             if owed.categories is not None:
                 conditions.append(x.c.category.in_(owed.categories))
-            return sa.select(*self._row(x, owed.kind, owed.period, owed.due)).where(*conditions)
-        quota = self.quotas[owed.kind.removesuffix("_hours")]
-        required = sa.case(*((x.c[owed.level] == lv, int(hours * 60)) for lv, hours in quota.items()), else_=0)
-        done = x.c[owed.minutes]
-        return sa.select(*self._row(x, owed.kind, owed.period, owed.due, required, done)) \
-            .where(*active, done < required)
+            flags.append(sa.and_(*conditions))
+        mask = sum((sa.case((flag, 1 << bit), else_=0) for bit, flag in enumerate(flags)), sa.literal(0))
+        return sa.select(x.c.id, x.c.name, x.c.office_id, x.c.report_in_due, mask,
+                         *(x.c[f"f{index}"] for index, owed in enumerate(self.owed) if owed.quota), *required) \
+            .where(sa.or_(*flags))
+
+    @staticmethod
+    def _active_on(ended_on, day: date) -> sa.ColumnElement[bool]:
+        return sa.or_(ended_on.is_(None), ended_on > day)
+
+    def unpivot(self, rows) -> list[OverdueItem]:
+        """One item per bit of each row's mask (bit 0 report-in, bit i + 1 deadline i), read by position:
+        the four subject columns, the mask, then the confirmed and the required minutes of each hours kind."""
+        today = self.today
+        hours = [index for index, owed in enumerate(self.owed) if owed.quota]
+        minutes = {index: (5 + len(hours) + position, 5 + position) for position, index in enumerate(hours)}
+        deadlines = [(1 << (index + 1), owed.kind, owed.period.start, owed.period.end, owed.due,
+                      (today - owed.due).days, minutes.get(index)) for index, owed in enumerate(self.owed)]
+        owed_by_mask: dict[int, list] = {}  # a few dozen distinct masks among hundreds of thousands of rows
+        items = []
+        for row in rows:
+            subject_id, name, office_id, report_in_due, mask = row[:5]
+            if mask & 1:
+                items.append(OverdueItem(subject_id, name, office_id, "report_in", None, None, report_in_due,
+                                         (today - report_in_due).days))
+            owed = owed_by_mask.get(mask)
+            if owed is None:
+                owed = owed_by_mask[mask] = [deadline[1:] for deadline in deadlines if mask & deadline[0]]
+            for kind, start, end, due, late, hours_at in owed:
+                required, done = (row[hours_at[0]] / 60, row[hours_at[1]] / 60) if hours_at else (None, None)
+                items.append(OverdueItem(subject_id, name, office_id, kind, start, end, due, late, required, done))
+        return items
 
 
-def find_overdue(as_of: datetime, scope: sa.ColumnElement[bool] | None = None) -> list[OverdueItem]:
-    """Every subject matching `scope` (a SQL condition on Subject) past a deadline at `as_of`, most late first."""
+def find_overdue(as_of: datetime, scope: sa.ColumnElement[bool] | None = None, *,
+                 probe: bool | None = None) -> list[OverdueItem]:
+    """Every subject matching `scope` (a SQL condition on Subject) past a deadline at `as_of`, most late first.
+
+    `probe` forces a form of the statement; by default it follows the number of subjects in scope.
+    """
     today = local_date(as_of)
-    statement = _Plan(today, components().rules).statement(sa.true() if scope is None else scope)
-    rows = db.session.execute(statement).all()
-    # Unpacked by position: attribute access per row costs a second at national scale (bench/overdue.py).
-    items = [OverdueItem(subject_id, name, office_id, kind, start, end, due, (today - due).days,
-                         _hours_of(required), _hours_of(done))
-             for subject_id, name, office_id, kind, start, end, due, required, done in rows]
+    scope = sa.true() if scope is None else scope
+    if probe is None:
+        in_scope = db.session.scalar(sa.select(sa.func.count()).select_from(Subject).where(scope))
+        probe = in_scope <= PROBE_MAX_SUBJECTS
+    plan = _Plan(today, components().rules, probe)
+    items = plan.unpivot(db.session.connection().execute(plan.statement(scope)).all())
     return sorted(items, key=lambda item: (-item.days_late, item.subject_id, item.kind))
-
-
-def _hours_of(minutes: int | None) -> float | None:
-    return None if minutes is None else minutes / 60
 
 
 @dataclass(frozen=True)
