@@ -69,6 +69,26 @@ class Settings:
     DELIVERY_QUEUE_SIZE = 1000
     DELIVERY_SYNC = False
     RULES_REGION: str | None = None  # e.g. "210000" (Liaoning) selects config/rules/regions/210000.toml
+    # Abuse limits (Flask-Limiter, `limits` strings: "N per minute; M per hour"), counted in a storage that every
+    # app instance shares: redis://host:6379/0 in production; memory:// counts per process (embedded, tests).
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI: str | None = "memory://"
+    RATELIMIT_STRATEGY = "sliding-window-counter"  # two counters per key and window, whatever the limit
+    RATELIMIT_KEY_PREFIX = "sqjz"
+    RATELIMIT_HEADERS_ENABLED = True  # X-RateLimit-* on limited routes, Retry-After on a 429
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # storage down: each process counts alone, requests still served
+    RATELIMIT_LOGIN_PER_USERNAME = "10 per minute; 50 per hour"  # staff login (API and console), per username
+    RATELIMIT_LOGIN_PER_IP = "30 per minute; 300 per hour"  # … and per client address (an office shares one)
+    RATELIMIT_WX_LOGIN_PER_IP = "120 per minute; 2000 per hour"  # mobile carriers put many phones behind one address
+    RATELIMIT_WX_BIND_PER_OPENID = "5 per minute; 20 per hour"  # per WeChat user (bind token), else per address
+    RATELIMIT_CHECKIN_PER_USER = "30 per minute; 300 per hour"  # per supervisee; a phone checks in a few times a day
+    RATELIMIT_CHECKIN_BATCH_PER_USER = "20 per minute; 200 per hour"  # offline batches: a retrying phone stays under
+    TRUSTED_PROXIES = 0  # reverse proxies in front (nginx: 1): the client address is taken from X-Forwarded-For
+    # Lockout (锁定) after repeated bad passwords for one username: LOGIN_LOCKOUT_THRESHOLD failures lock it for
+    # LOGIN_LOCKOUT_BASE, doubling with each further lockout up to LOGIN_LOCKOUT_MAX; a good password resets it.
+    LOGIN_LOCKOUT_THRESHOLD = 5
+    LOGIN_LOCKOUT_BASE = timedelta(minutes=1)
+    LOGIN_LOCKOUT_MAX = timedelta(hours=1)
     DEMO_ADMIN = False  # only Development seeds admin / sqjz-demo
     TIMEZONE = "Asia/Shanghai"
     # OpenAPI (flask-smorest)
@@ -115,6 +135,11 @@ class Testing(Settings):
     DELIVERY_SYNC = True
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST_KIB = 8
+    # Limits stay on but out of the way of tests that log in or check in often; tests/api/test_limits.py sets low
+    # ones. Storage errors surface instead of falling back.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = False
+    RATELIMIT_LOGIN_PER_USERNAME = RATELIMIT_LOGIN_PER_IP = RATELIMIT_WX_LOGIN_PER_IP = "10000 per minute"
+    RATELIMIT_WX_BIND_PER_OPENID = RATELIMIT_CHECKIN_PER_USER = RATELIMIT_CHECKIN_BATCH_PER_USER = "10000 per minute"
 
 
 class Production(Settings):
@@ -122,8 +147,10 @@ class Production(Settings):
 
     NAME = "production"
     REQUIRED = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "ID_NUMBER_KEYS", "ID_INDEX_KEY",
-                "WECHAT_APPID", "WECHAT_SECRET", "VAPID_PRIVATE_KEY", "VAPID_PUBLIC_KEY", "VAPID_SUBJECT")
+                "WECHAT_APPID", "WECHAT_SECRET", "VAPID_PRIVATE_KEY", "VAPID_PUBLIC_KEY", "VAPID_SUBJECT",
+                "RATELIMIT_STORAGE_URI")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5}
+    RATELIMIT_STORAGE_URI = None  # several instances count together: redis://host:6379/0 from the environment
 
 
 CONFIGS = {cls.NAME: cls for cls in (Development, Testing, Production)}
@@ -144,8 +171,11 @@ _ENVIRONMENT = {
     "VAPID_SUBJECT": "VAPID_SUBJECT",
     "RULES_REGION": "RULES_REGION",
     "UPLOAD_DIR": "UPLOAD_DIR",
+    "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+    "TRUSTED_PROXIES": "TRUSTED_PROXIES",
 }
 _LIST_SETTINGS = {"ID_NUMBER_KEYS"}
+_INT_SETTINGS = {"TRUSTED_PROXIES"}
 _MAP_SETTINGS = {"WECHAT_TEMPLATES"}  # comma-separated key=value pairs, e.g. reminder=tmplA,alert=tmplB
 
 
@@ -169,6 +199,10 @@ def settings_for(name: str, environ=None, overrides: dict | None = None) -> dict
 
 
 def _parse(key: str, raw: str):
+    if key in _INT_SETTINGS:
+        if not raw.strip().isdigit():
+            raise ConfigError(f"{key} must be a whole number")
+        return int(raw)
     parts = [part.strip() for part in raw.split(",") if part.strip()]
     if key in _LIST_SETTINGS:
         return parts
@@ -191,3 +225,6 @@ def _check(values: dict) -> None:
             raise ConfigError("production runs on PostgreSQL: DATABASE_URL must be a postgresql+psycopg:// URL")
         if not values["VAPID_SUBJECT"].startswith(("mailto:", "https://")):
             raise ConfigError("VAPID_SUBJECT must be a mailto: address (or an https: URL) of the operators")
+        if values["RATELIMIT_ENABLED"] and values["RATELIMIT_STORAGE_URI"].startswith("memory:"):
+            raise ConfigError("RATELIMIT_STORAGE_URI must be a storage every app instance shares, "
+                              "e.g. redis://127.0.0.1:6379/0, not memory://")

@@ -11,7 +11,7 @@ PRODUCTION_ENV = {
     "WECHAT_APPID": "wx123", "WECHAT_SECRET": "secret",
     "VAPID_PRIVATE_KEY": "RvaIbpW3rdNc-eSSEG5hoh0HY8ozy3RZy-GxOjVTxqE",
     "VAPID_PUBLIC_KEY": "BMQTo4RvRDFOA7tU22mC9OwmDpsqCUwEVIm_Zt1vZSklu6_ac51Emc_dSOoNjOQSGHm-qH9hwmUn6CcMJQGb2b0",
-    "VAPID_SUBJECT": "mailto:ops@example.com",
+    "VAPID_SUBJECT": "mailto:ops@example.com", "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
 }
 
 
@@ -39,6 +39,20 @@ def test_production_refuses_sqlite_and_short_keys():
 def test_production_refuses_a_vapid_subject_that_is_not_a_contact():
     with pytest.raises(ConfigError, match="VAPID_SUBJECT"):
         settings_for("production", environ={**PRODUCTION_ENV, "VAPID_SUBJECT": "ops@example.com"})
+
+
+def test_production_refuses_rate_limits_counted_per_process():
+    with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI"):
+        settings_for("production", environ={**PRODUCTION_ENV, "RATELIMIT_STORAGE_URI": "memory://"})
+    assert settings_for("production", environ=PRODUCTION_ENV, overrides={
+        "RATELIMIT_ENABLED": False, "RATELIMIT_STORAGE_URI": "memory://"})["RATELIMIT_ENABLED"] is False
+
+
+def test_trusted_proxies_is_a_number_from_the_environment():
+    assert settings_for("production", environ=PRODUCTION_ENV)["TRUSTED_PROXIES"] == 0
+    assert settings_for("production", environ={**PRODUCTION_ENV, "TRUSTED_PROXIES": "1"})["TRUSTED_PROXIES"] == 1
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
+        settings_for("production", environ={**PRODUCTION_ENV, "TRUSTED_PROXIES": "nginx"})
 
 
 def test_vapid_keys_that_do_not_belong_together_stop_start_up():
