@@ -1,4 +1,4 @@
-"""Flask commands: seed-demo, create-user, vapid-keys and audit verify (`flask --app wsgi <command>`)."""
+"""Flask commands: seed-demo, create-user, unlock-user, vapid-keys and audit verify (`flask --app wsgi <command>`)."""
 
 import click
 from flask import Flask, current_app
@@ -7,13 +7,14 @@ from flask.cli import with_appcontext
 from correction import clock, demo
 from correction.errors import DomainError
 from correction.models import Role
-from correction.services import audit, org
+from correction.services import audit, lockout, org
 from correction.webpush import generate_vapid_keys
 
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
+    app.cli.add_command(unlock_user)
     app.cli.add_command(vapid_keys)
     app.cli.add_command(audit_group)
 
@@ -56,6 +57,17 @@ def create_user(username: str, role: str, name: str, unit_id: int | None, phone:
     except DomainError as exc:
         raise click.ClickException(f"{exc.code}: {exc.message}") from exc
     click.echo(f"created user {user.id} ({user.username}, {user.role})")
+
+
+@click.command("unlock-user")
+@with_appcontext
+@click.argument("username")
+def unlock_user(username: str) -> None:
+    """Lift the login lockout (登录锁定) of USERNAME and reset its backoff."""
+    if lockout.unlock(username):
+        click.echo(f"unlocked {username}: failures and backoff cleared")
+    else:
+        click.echo(f"{username} had no failed logins or lock")
 
 
 @click.command("vapid-keys")

@@ -10,6 +10,7 @@ from flask import Flask, current_app
 
 from config import ConfigError, RuleTable, load_rules
 from correction.crypto import IdNumberVault, Passwords
+from correction.rules.lockout import LockoutPolicy
 from correction.rules.workdays import WorkCalendar
 from correction.storage import FileStore, LocalFileStore
 from correction.webpush import WebPushSender
@@ -35,6 +36,7 @@ class Components:
     vault: IdNumberVault
     passwords: Passwords
     password_min_length: int
+    lockout: LockoutPolicy  # bad passwords before a lock, and its backoff
     activation_code_ttl: timedelta
     code_secret: str  # keys the activation-code digests
     wechat: MiniProgramClient | None  # None: no credentials, `dev:<openid>` codes are accepted instead
@@ -62,6 +64,7 @@ def install(app: Flask) -> Components:
         vault=IdNumberVault(cfg["ID_NUMBER_KEYS"], cfg["ID_INDEX_KEY"]),
         passwords=Passwords(cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST_KIB"]),
         password_min_length=cfg["PASSWORD_MIN_LENGTH"],
+        lockout=LockoutPolicy(cfg["LOGIN_LOCKOUT_THRESHOLD"], cfg["LOGIN_LOCKOUT_BASE"], cfg["LOGIN_LOCKOUT_MAX"]),
         activation_code_ttl=cfg["ACTIVATION_CODE_TTL"],
         code_secret=cfg["SECRET_KEY"],
         wechat=wechat,

@@ -66,6 +66,17 @@ class TooManyRequests(DomainError):
 
     code = "rate_limited"
     message = "请求过于频繁，请稍后再试。"
+    retry_after: int | None = None  # seconds, when known (the Retry-After header)
+
+
+class AccountLocked(TooManyRequests):
+    """Too many bad passwords for one username: sign-in is refused for `retry_after` seconds (429)."""
+
+    code = "account_locked"
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message=message)
+        self.retry_after = retry_after
 
 
 class ServiceUnavailable(DomainError):

@@ -72,7 +72,9 @@ def handle_http_exception(error: HTTPException):
 
 def handle_domain_error(error: domain.DomainError):
     status = next((s for cls, s in _STATUS_OF.items() if isinstance(error, cls)), 400)
-    return envelope(status, error.code, error.message, error.fields)
+    retry_after = getattr(error, "retry_after", None)
+    return envelope(status, error.code, error.message, error.fields,
+                    {"Retry-After": str(retry_after)} if retry_after else None)
 
 
 def handle_internal_error(error):

@@ -15,6 +15,7 @@ from correction.models.leave import (
 from correction.models.location import (
     CheckIn, FixSource, LocationSignal, SignalKind, SpotCheck, SpotCheckStatus, Verdict,
 )
+from correction.models.login import LoginLockout
 from correction.models.obligation import (
     Activity, ActivityKind, ActivityStatus, ActivityTotal, LifeEvent, Report, ReportKind, SubjectLevel, Upload,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "ApprovalStep", "ApproverLevel", "Destination", "LeaveKind", "LeaveRequest", "LeaveStatus", "PermitStatus",
     "RelocationRequest", "RelocationStatus", "TravelPermit",
     "CheckIn", "FixSource", "LocationSignal", "SignalKind", "SpotCheck", "SpotCheckStatus", "Verdict",
+    "LoginLockout",
     "Activity", "ActivityKind", "ActivityStatus", "ActivityTotal", "LifeEvent", "Report", "ReportKind",
     "SubjectLevel", "Upload",
     "ACTIVE_STATUSES", "ActivationCode", "Category", "EnterpriseRole", "EnterpriseRoleKind", "EventKind",

@@ -16,6 +16,7 @@ from correction.models import (
     ACTIVE_STATUSES, ActivationCode, EventKind, Role, Subject, SuperviseeAccount, User,
 )
 from correction.rules.identity import normalize_id_number
+from correction.services import lockout
 from correction.services.scope import require_officer, visible_subject
 from correction.services.subjects import record_event
 from correction.wechat import WeChatError
@@ -29,17 +30,24 @@ _RATE_LIMITED = 45011  # 100 logins per user per minute
 
 
 def authenticate(username: str, password: str, as_of: datetime) -> User:
-    """The staff user with these credentials.
+    """The staff user with these credentials; a good password clears the username's failures.
 
     :raises Unauthorized: unknown user, wrong password or disabled account (one message for all three).
+    :raises AccountLocked: too many bad passwords for this username, known or not (this one may start the lock).
     """
     with transaction():
+        lockout.ensure_unlocked(username, as_of)
         user = db.session.scalar(sa.select(User).where(User.username == username))
         valid = components().passwords.verify(user.password_hash if user else None, password)
-        if not (valid and user.is_active):
-            raise Unauthorized("invalid_credentials", "用户名或密码错误。")
-        user.last_login_at = as_of
-    return user
+        if valid and user.is_active:
+            lockout.clear(username)
+            user.last_login_at = as_of
+            return user
+    with transaction():  # committed before the refusal is raised
+        locked_until = lockout.record_failure(username, as_of)
+    if locked_until is not None:
+        raise lockout.locked(locked_until, as_of)
+    raise Unauthorized("invalid_credentials", "用户名或密码错误。")
 
 
 def openid_for_code(code: str) -> str:
