@@ -75,7 +75,6 @@ class Settings:
     RATELIMIT_STORAGE_URI: str | None = "memory://"
     RATELIMIT_STRATEGY = "sliding-window-counter"  # two counters per key and window, whatever the limit
     RATELIMIT_KEY_PREFIX = "sqjz"
-    RATELIMIT_HEADERS_ENABLED = True  # X-RateLimit-* on limited routes, Retry-After on a 429
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # storage down: each process counts alone, requests still served
     RATELIMIT_LOGIN_PER_USERNAME = "10 per minute; 50 per hour"  # staff login (API and console), per username
     RATELIMIT_LOGIN_PER_IP = "30 per minute; 300 per hour"  # … and per client address (an office shares one)

@@ -8,7 +8,7 @@ from flask_smorest import Api
 from swagger_ui_bundle import swagger_ui_path
 
 from correction.factory import create_app as create_core_app
-from mobile_api import auth, console, errors
+from mobile_api import auth, console, errors, limits
 from mobile_api.schemas.base import ErrorEnvelopeSchema
 from mobile_api.views import activities, admin, health, leave, me, permits, relocation, reports, subjects, uploads
 from mobile_api.views import alerts
@@ -50,4 +50,5 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
                      lambda filename: send_from_directory(swagger_ui_path, filename))
     errors.register(app)
     console.init_app(app)
+    limits.init_app(app)  # wraps the views that name limits: after every blueprint
     return app

@@ -7,6 +7,7 @@ from correction.services import checkin_history, checkins, signals, spot_checks
 from mobile_api.auth import BEARER, actor, roles
 from mobile_api.idempotency import DOC as IDEMPOTENCY_DOC
 from mobile_api.idempotency import idempotent
+from mobile_api.limits import DOC_429, rate_limited
 from mobile_api.routes import ID, Blueprint
 from mobile_api.schemas.base import PageArgsSchema
 from mobile_api.schemas.checkins import (
@@ -22,11 +23,13 @@ READERS = roles(Role.officer, Role.inspector)
 
 
 @blp.post("/me/checkins")
+@rate_limited("checkin")
 @blp.doc(security=BEARER, **IDEMPOTENCY_DOC)
 @SUPERVISEE
 @idempotent
 @blp.arguments(CheckInCreateSchema)
 @blp.response(201, CheckInResultSchema)
+@blp.alt_response(429, **DOC_429)
 def check_in(body):
     """签到: one fix, judged at its capture time (inside, on_approved_trip, outside, uncertain); answers an open
     spot check; a retry with the same `client_id` returns the first result."""
@@ -34,11 +37,13 @@ def check_in(body):
 
 
 @blp.post("/me/checkins/batch")
+@rate_limited("checkin_batch")
 @blp.doc(security=BEARER, **IDEMPOTENCY_DOC)
 @SUPERVISEE
 @idempotent
 @blp.arguments(CheckInBatchSchema)
 @blp.response(200, CheckInBatchResultSchema)
+@blp.alt_response(429, **DOC_429)
 def check_in_batch(body):
     """离线补传: fixes queued on the phone, each judged at its capture time against the fences in force then;
     one result per item in the order sent (the fix, or its error); resending returns the same ids."""
