@@ -13,6 +13,7 @@ PostgreSQL hashes once). No loop over subjects; both forms give the same answer 
 (tests/services/test_overdue.py), and any instant, past or future, can be asked.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -32,6 +33,9 @@ from correction.services.scope import subject_filter
 # Above this many subjects in scope the statement scans per period instead of probing per subject: a probe
 # costs ~10 index lookups per subject, a scan a fixed ~2 s at national scale (bench/overdue.py).
 PROBE_MAX_SUBJECTS = 50_000
+# The scan form runs in this many id ranges at once, each on its own connection (and database backend): the
+# benchmark machine's two cores; a larger database server can take more.
+SCAN_PARTS = 2
 
 
 def last_new_intake_report_in(day: date, months: int) -> date:
@@ -92,20 +96,18 @@ class _Plan:
 
     # --- the facts, in the probe or the scan form ---
 
-    def _reported(self, owed: _Owed) -> sa.ColumnElement[bool]:
-        """Whether the subject's report for the period exists (true where its category owes none)."""
+    def _reported(self, owed: _Owed, ids: tuple[int, int] | None) -> sa.ColumnElement[bool]:
+        """Whether the subject's report for the period exists."""
         if self.probe:  # LIMIT keeps PostgreSQL from hashing the whole period for a few hundred subjects
             found = sa.select(sa.literal(1)).where(Report.subject_id == Subject.id, Report.kind == owed.kind,
                                                    Report.period_start == owed.period.start) \
                 .limit(1).scalar_subquery().is_not(None)
         else:
-            found = Subject.id.in_(sa.select(Report.subject_id).where(Report.kind == owed.kind,
-                                                                      Report.period_start == owed.period.start))
-        if owed.categories is None:
-            return found
-        return sa.case((Subject.category.in_(owed.categories), found), else_=sa.true())
+            found = Subject.id.in_(sa.select(Report.subject_id).where(
+                Report.kind == owed.kind, Report.period_start == owed.period.start, _within(Report.subject_id, ids)))
+        return found
 
-    def _minutes(self, owed: _Owed, joins: list) -> sa.ColumnElement[int]:
+    def _minutes(self, owed: _Owed, joins: list, ids: tuple[int, int] | None) -> sa.ColumnElement[int]:
         """The subject's confirmed minutes of the hours kind in the month."""
         kind, month = owed.kind.removesuffix("_hours"), owed.period.start
         if self.probe:
@@ -113,10 +115,11 @@ class _Plan:
                 ActivityTotal.month == month, ActivityTotal.kind == kind,
                 ActivityTotal.subject_id == Subject.id).scalar_subquery(), 0)
         total = sa.orm.aliased(ActivityTotal, name=f"t_{kind}")
-        joins.append((total, sa.and_(total.subject_id == Subject.id, total.month == month, total.kind == kind)))
+        joins.append((total, sa.and_(total.subject_id == Subject.id, total.month == month, total.kind == kind,
+                                     _within(total.subject_id, ids))))
         return sa.func.coalesce(total.minutes, 0)
 
-    def _levels(self, joins: list) -> list[sa.ColumnElement[str]]:
+    def _levels(self, joins: list, ids: tuple[int, int] | None) -> list[sa.ColumnElement[str]]:
         """The level governing each of `days`: 严管 for a new intake, else the span closed after the day that
         covers it (a few thousand rows; the scan form reads them in one pass), else the level in force now
         (`subjects.level`, the open span's)."""
@@ -129,6 +132,7 @@ class _Plan:
                 sa.func.max(sa.case((sa.and_(*covers[day]), SubjectLevel.level))).label(f"l{index}")
                 for index, day in enumerate(self.days))).where(
                 SubjectLevel.valid_to > self.days[0], SubjectLevel.valid_from <= self.days[-1],
+                _within(SubjectLevel.subject_id, ids),
             ).group_by(SubjectLevel.subject_id).subquery("spans")
             joins.append((spans, spans.c.subject_id == Subject.id))
             closed = [spans.c[f"l{index}"] for index in range(len(self.days))]
@@ -138,17 +142,28 @@ class _Plan:
 
     # --- the statement ---
 
-    def statement(self, scope: sa.ColumnElement[bool]) -> sa.Select:
+    def statement(self, scope: sa.ColumnElement[bool], ids: tuple[int, int] | None = None) -> sa.Select:
+        """The statement for the subjects in `scope`, or those of them whose ids are in `ids` (inclusive; the
+        range is repeated on every table the scan form reads, which PostgreSQL would not infer from the join)."""
         joins: list[tuple] = []
-        facts = [level.label(f"l{index}") for index, level in enumerate(self._levels(joins))]
+        levels = self._levels(joins, ids)
+        facts = [level.label(f"l{index}") for index, level in enumerate(levels)]
         for index, owed in enumerate(self.owed):
-            fact = self._minutes(owed, joins) if owed.quota else self._reported(owed)
+            if owed.quota:
+                fact = self._minutes(owed, joins, ids)
+            else:  # looked up only for the subjects who owe the period: one periodic cadence each, one category
+                owes = [levels[self.days.index(owed.level_day)].in_(owed.levels)] if owed.levels else []
+                if owed.categories is not None:
+                    owes.append(Subject.category.in_(owed.categories))
+                reported = self._reported(owed, ids)
+                fact = sa.case((sa.and_(*owes), reported), else_=sa.true()) if owes else reported
             facts.append(fact.label(f"f{index}"))
         inner = sa.select(Subject.id, Subject.name, Subject.office_id, Subject.category, Subject.reported_in_on,
                           Subject.ended_on, Subject.report_in_due, *facts)
         for target, on in joins:
             inner = inner.outerjoin(target, on)
-        x = inner.where(scope, self._active_on(Subject.ended_on, self.earliest)).offset(0).subquery("x")
+        x = inner.where(scope, self._active_on(Subject.ended_on, self.earliest), _within(Subject.id, ids)) \
+            .offset(0).subquery("x")
         today = self.today
         flags = [sa.and_(x.c.report_in_due < today, sa.or_(x.c.reported_in_on.is_(None),
                                                            x.c.reported_in_on > today),
@@ -209,14 +224,44 @@ def find_overdue(as_of: datetime, scope: sa.ColumnElement[bool] | None = None, *
 
     `probe` forces a form of the statement; by default it follows the number of subjects in scope.
     """
-    today = local_date(as_of)
     scope = sa.true() if scope is None else scope
-    if probe is None:
-        in_scope = db.session.scalar(sa.select(sa.func.count()).select_from(Subject).where(scope))
-        probe = in_scope <= PROBE_MAX_SUBJECTS
-    plan = _Plan(today, components().rules, probe)
-    items = plan.unpivot(db.session.connection().execute(plan.statement(scope)).all())
-    return sorted(items, key=lambda item: (-item.days_late, item.subject_id, item.kind))
+    count, first, last = db.session.execute(
+        sa.select(sa.func.count(), sa.func.min(Subject.id), sa.func.max(Subject.id)).where(scope)).one()
+    if count == 0:
+        return []
+    plan = _Plan(local_date(as_of), components().rules, count <= PROBE_MAX_SUBJECTS if probe is None else probe)
+    if plan.probe:
+        rows = db.session.connection().execute(plan.statement(scope)).all()
+    else:
+        step = (last - first) // SCAN_PARTS + 1
+        rows = _run_in_parts([plan.statement(scope, (low, min(low + step - 1, last)))
+                              for low in range(first, last + 1, step)])
+    return sorted(plan.unpivot(rows), key=lambda item: (-item.days_late, item.subject_id, item.kind))
+
+
+def _within(column: sa.ColumnElement[int], ids: tuple[int, int] | None) -> sa.ColumnElement[bool]:
+    return sa.true() if ids is None else column.between(*ids)
+
+
+def _run_in_parts(statements: list[sa.Select]) -> list:
+    """The rows of all `statements`. On PostgreSQL each runs on a connection of its own, at once, in the session
+    transaction's snapshot (exported and imported as pg_dump's parallel jobs do), so the parts are one consistent
+    read; SQLite (one process, the embedded default) runs them one after the other in the session."""
+    session = db.session.connection()
+    if session.dialect.name != "postgresql":
+        return [row for statement in statements for row in session.execute(statement).all()]
+    snapshot = session.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+    engine = db.engine
+
+    def run(statement: sa.Select) -> list:
+        with engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection:
+            connection.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # the server's own identifier
+            rows = connection.execute(statement).all()
+            connection.rollback()
+            return rows
+
+    with ThreadPoolExecutor(len(statements)) as pool:
+        return [row for rows in pool.map(run, statements) for row in rows]
 
 
 @dataclass(frozen=True)
