@@ -32,7 +32,7 @@ READERS = roles(Role.officer, Role.inspector)
 @blp.alt_response(429, **DOC_429)
 def check_in(body):
     """签到: one fix, judged at its capture time (inside, on_approved_trip, outside, uncertain); answers an open
-    spot check; a retry with the same `client_id` returns the first result."""
+    spot check; a retry with the same `client_id` returns the first result. Limited per supervisee (429)."""
     return checkins.record_checkin(actor(), body, clock.now())
 
 
@@ -46,7 +46,8 @@ def check_in(body):
 @blp.alt_response(429, **DOC_429)
 def check_in_batch(body):
     """离线补传: fixes queued on the phone, each judged at its capture time against the fences in force then;
-    one result per item in the order sent (the fix, or its error); resending returns the same ids."""
+    one result per item in the order sent (the fix, or its error); resending returns the same ids. Limited per
+    supervisee apart from single check-ins, so a phone retrying its queue is not held up by its live ones (429)."""
     return {"items": checkins.record_batch(actor(), body["items"], clock.now())}
 
 

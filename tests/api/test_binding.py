@@ -251,6 +251,25 @@ def test_reused_activation_code_is_409(client, world):
     assert error_code(response, 409) == "activation_code_used"
 
 
+def test_a_used_code_stays_used_after_it_would_have_expired(client, world):
+    t0 = clock.now()
+    with clock.frozen(t0):
+        code = issue(client, world)
+        access(bind(client, bind_token(client, "dev:openid-1"), code))
+    with clock.frozen(t0 + timedelta(days=4)):  # used outranks expired: the answer does not change
+        assert error_code(bind(client, bind_token(client, "dev:openid-2"), code), 409) == "activation_code_used"
+
+
+def test_an_expired_code_is_not_consumed_and_a_new_one_works(client, world):
+    t0 = clock.now()
+    with clock.frozen(t0):
+        old = issue(client, world)
+    with clock.frozen(t0 + timedelta(hours=73)):
+        token = bind_token(client, "dev:openid-1")
+        assert error_code(bind(client, token, old), 422) == "activation_code_expired"
+        access(bind(client, token, issue(client, world)))
+
+
 @pytest.mark.parametrize("field, value", [
     ("name", "对象B1"), ("name", "对象A"), ("id_number", B1_ID), ("id_number", id_number(serial=7)),
     ("activation_code", "ZZZZZZZZ"), ("activation_code", "2345"),
