@@ -9,7 +9,7 @@ from correction.services.findings import is_overdue
 from mobile_api.schemas.base import PageArgsSchema, StrictSchema, UnitRefSchema, page_schema, record_id, text
 from mobile_api.schemas.reports import SubjectRefSchema
 
-QUARTER = validate.Regexp(r"^\d{4}Q[1-4]$", error="季度应写作“2026Q3”的形式。")
+QUARTER = validate.Regexp(r"^[12][0-9]{3}Q[1-4]$", error="季度应写作“2026Q3”的形式。")
 
 
 class InspectionSchema(Schema):

@@ -101,7 +101,7 @@ class LeaveQueueArgsSchema(PageArgsSchema):
 
 
 class MonthArgsSchema(StrictSchema):
-    month = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$",
+    month = fields.String(required=True, validate=validate.Regexp(r"^[12][0-9]{3}-(0[1-9]|1[0-2])$",
                                                                    error="月份格式应为 YYYY-MM。"))
 
 
