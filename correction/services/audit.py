@@ -93,12 +93,13 @@ def queue(session: Session, op: str, record_type: str, record_id: int | None, su
 
 
 def record_read(actor: User, subject_id: int, what: str, record_type: str = "subjects",
-                record_id: int | None = None) -> None:
-    """Who saw which part of a subject's file (`what`: file, history, checkins …): one `read` entry, committed
-    at once (a read has no transaction of its own to ride on)."""
+                record_id: int | None = None, reason: str | None = None) -> None:
+    """Who saw which part of a subject's file (`what`: file, history, checkins …) and, where asked, why: one `read`
+    entry, committed at once (a read has no transaction of its own to ride on)."""
+    detail = {"op": "read", "what": what} | ({"reason": reason} if reason else {})
     with transaction() as session:
         _queue(session, actor.id, "read", record_type, subject_id if record_id is None else record_id, subject_id,
-               {"op": "read", "what": what})
+               detail)
 
 
 def _queue(session: Session, actor_id: int | None, action: str, record_type: str, record_id: int | None,

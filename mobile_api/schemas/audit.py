@@ -1,8 +1,8 @@
-"""The audit trail of a subject's file (审计日志)."""
+"""The audit trail of a subject's file (审计日志) and the export of everything held about a subject."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
-from mobile_api.schemas.base import page_schema
+from mobile_api.schemas.base import StrictSchema, page_schema, text
 
 
 class AuditActorSchema(Schema):
@@ -26,3 +26,19 @@ class AuditEntrySchema(Schema):
 
 
 AuditPageSchema = page_schema(AuditEntrySchema, "AuditPageSchema")
+
+
+class SubjectExportRequestSchema(StrictSchema):
+    reason = text(500, required=True, validate_also=validate.Regexp(r"\S", error="不能为空白。"), metadata={
+        "description": "the lawful request answered (e.g. 某法院调取函 (2026)辽0213刑更1号); kept in the audit trail"})
+
+
+class SubjectExportSchema(Schema):
+    subject_id = fields.Integer(required=True)
+    exported_at = fields.DateTime(required=True)
+    exported_by = fields.Integer(required=True, metadata={"description": "the user who exported"})
+    reason = fields.String(required=True)
+    tables = fields.Dict(keys=fields.String(), values=fields.List(fields.Dict()), required=True, metadata={
+        "description": "every row held about the subject by table (subjects, subject_levels, reports, uploads, "
+                       "activities, leave_requests, checkins, alerts, sanctions, notifications, audit_entries …); "
+                       "ID numbers masked, ciphertexts, digests and storage paths left out"})

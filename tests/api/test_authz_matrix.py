@@ -50,6 +50,7 @@ ROUTES = {
     "GET /api/v1/subjects/{subject_id}/activities": Route(p.staff_read),
     "GET /api/v1/subjects/{subject_id}/checkins": Route(p.staff_read),
     "GET /api/v1/subjects/{subject_id}/audit": Route(p.audit_read),
+    "POST /api/v1/subjects/{subject_id}/export": Route(p.county_or_admin_write, {"reason": "法院调取函"}),
     "GET /api/v1/me": Route(p.supervisee),
     "POST /api/v1/me/reports": Route(p.supervisee, {}),
     "GET /api/v1/me/reports": Route(p.supervisee),

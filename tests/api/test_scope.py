@@ -29,6 +29,7 @@ SUBJECT_ROUTES = {
 # Routes on a subject's file with a policy of their own, tested where named.
 OWN_POLICY = {
     ("GET", "/api/v1/subjects/<subject_id>/audit"): "tests/api/test_audit.py (inspectors, county officers, admins)",
+    ("POST", "/api/v1/subjects/<subject_id>/export"): "tests/api/test_subject_export.py (county officers, admins)",
 }
 # Writes on the caller's own inbox and browser: inspectors read their messages and get Web Push like officers.
 OWN_ACCOUNT_WRITES = {("POST", "/api/v1/notifications/<notification_id>/read"),
