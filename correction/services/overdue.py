@@ -68,10 +68,10 @@ class _Owed:
 class _Plan:
     """The deadlines owed on one day, and the statement that finds who is late for them in a scope.
 
-    An inner query reads each subject in scope once with the facts (the level on each period's last day, each
-    period's report present or not, the month's confirmed minutes per kind); the outer one turns the facts into
-    one flag per deadline and keeps the rows with any flag. OFFSET 0 keeps the inner query a query of its own, so
-    that PostgreSQL does not copy each fact's subquery into every flag that reads it.
+    Three layers: `s` reads each subject in scope once with the level on each period's last day; `x` adds the
+    facts (each owed period's report present or not, the month's confirmed minutes per kind); the outer query
+    turns them into one flag per deadline and keeps the rows with any flag. OFFSET 0 keeps each layer a query of
+    its own, so that PostgreSQL does not copy a fact's subquery into every expression that reads it.
     """
 
     def __init__(self, today: date, rules, probe: bool):
@@ -96,26 +96,24 @@ class _Plan:
 
     # --- the facts, in the probe or the scan form ---
 
-    def _reported(self, owed: _Owed, ids: tuple[int, int] | None) -> sa.ColumnElement[bool]:
+    def _reported(self, owed: _Owed, subject_id, ids: tuple[int, int] | None) -> sa.ColumnElement[bool]:
         """Whether the subject's report for the period exists."""
         if self.probe:  # LIMIT keeps PostgreSQL from hashing the whole period for a few hundred subjects
-            found = sa.select(sa.literal(1)).where(Report.subject_id == Subject.id, Report.kind == owed.kind,
-                                                   Report.period_start == owed.period.start) \
+            return sa.select(sa.literal(1)).where(Report.subject_id == subject_id, Report.kind == owed.kind,
+                                                  Report.period_start == owed.period.start) \
                 .limit(1).scalar_subquery().is_not(None)
-        else:
-            found = Subject.id.in_(sa.select(Report.subject_id).where(
-                Report.kind == owed.kind, Report.period_start == owed.period.start, _within(Report.subject_id, ids)))
-        return found
+        return subject_id.in_(sa.select(Report.subject_id).where(
+            Report.kind == owed.kind, Report.period_start == owed.period.start, _within(Report.subject_id, ids)))
 
-    def _minutes(self, owed: _Owed, joins: list, ids: tuple[int, int] | None) -> sa.ColumnElement[int]:
+    def _minutes(self, owed: _Owed, subject_id, joins: list, ids: tuple[int, int] | None) -> sa.ColumnElement[int]:
         """The subject's confirmed minutes of the hours kind in the month."""
         kind, month = owed.kind.removesuffix("_hours"), owed.period.start
         if self.probe:
             return sa.func.coalesce(sa.select(ActivityTotal.minutes).where(
                 ActivityTotal.month == month, ActivityTotal.kind == kind,
-                ActivityTotal.subject_id == Subject.id).scalar_subquery(), 0)
+                ActivityTotal.subject_id == subject_id).scalar_subquery(), 0)
         total = sa.orm.aliased(ActivityTotal, name=f"t_{kind}")
-        joins.append((total, sa.and_(total.subject_id == Subject.id, total.month == month, total.kind == kind,
+        joins.append((total, sa.and_(total.subject_id == subject_id, total.month == month, total.kind == kind,
                                      _within(total.subject_id, ids))))
         return sa.func.coalesce(total.minutes, 0)
 
@@ -146,24 +144,28 @@ class _Plan:
         """The statement for the subjects in `scope`, or those of them whose ids are in `ids` (inclusive; the
         range is repeated on every table the scan form reads, which PostgreSQL would not infer from the join)."""
         joins: list[tuple] = []
-        levels = self._levels(joins, ids)
-        facts = [level.label(f"l{index}") for index, level in enumerate(levels)]
+        subjects = sa.select(Subject.id, Subject.name, Subject.office_id, Subject.category, Subject.reported_in_on,
+                             Subject.ended_on, Subject.report_in_due,
+                             *(level.label(f"l{index}") for index, level in enumerate(self._levels(joins, ids))))
+        for target, on in joins:
+            subjects = subjects.outerjoin(target, on)
+        s = subjects.where(scope, self._active_on(Subject.ended_on, self.earliest), _within(Subject.id, ids)) \
+            .offset(0).subquery("s")
+        joins, facts = [], []
         for index, owed in enumerate(self.owed):
             if owed.quota:
-                fact = self._minutes(owed, joins, ids)
+                fact = self._minutes(owed, s.c.id, joins, ids)
             else:  # looked up only for the subjects who owe the period: one periodic cadence each, one category
-                owes = [levels[self.days.index(owed.level_day)].in_(owed.levels)] if owed.levels else []
+                owes = [s.c[f"l{self.days.index(owed.level_day)}"].in_(owed.levels)] if owed.levels else []
                 if owed.categories is not None:
-                    owes.append(Subject.category.in_(owed.categories))
-                reported = self._reported(owed, ids)
+                    owes.append(s.c.category.in_(owed.categories))
+                reported = self._reported(owed, s.c.id, ids)
                 fact = sa.case((sa.and_(*owes), reported), else_=sa.true()) if owes else reported
             facts.append(fact.label(f"f{index}"))
-        inner = sa.select(Subject.id, Subject.name, Subject.office_id, Subject.category, Subject.reported_in_on,
-                          Subject.ended_on, Subject.report_in_due, *facts)
+        facts_of = sa.select(s, *facts).select_from(s)
         for target, on in joins:
-            inner = inner.outerjoin(target, on)
-        x = inner.where(scope, self._active_on(Subject.ended_on, self.earliest), _within(Subject.id, ids)) \
-            .offset(0).subquery("x")
+            facts_of = facts_of.outerjoin(target, on)
+        x = facts_of.offset(0).subquery("x")
         today = self.today
         flags = [sa.and_(x.c.report_in_due < today, sa.or_(x.c.reported_in_on.is_(None),
                                                            x.c.reported_in_on > today),
