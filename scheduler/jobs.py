@@ -8,8 +8,8 @@ from dataclasses import asdict
 from datetime import datetime
 
 from correction.services import (
-    alert_jobs, deliveries as delivery_service, inspections, investigation_reports, location_upkeep, procuratorate,
-    reminders, resettlement_reports, spot_checks,
+    alert_jobs, deliveries as delivery_service, inspections, investigation_reports, location_upkeep, photo_upkeep,
+    procuratorate, reminders, resettlement_reports, spot_checks,
 )
 
 
@@ -69,6 +69,10 @@ def quarterly_inspection(at: datetime) -> dict:
 
 def location_retention(at: datetime) -> dict:
     return asdict(location_upkeep.purge_locations(at))
+
+
+def photo_retention(at: datetime) -> dict:
+    return {"photos": photo_upkeep.purge_unattached_photos(at)}
 
 
 def deliveries(at: datetime) -> dict:
