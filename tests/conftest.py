@@ -14,10 +14,40 @@ import pytest
 from correction import clock
 from correction.db import db
 from mobile_api import create_app
+from tests import logscan
 from tests.apps import isolated_app
 from tests.factories import World, build_world
 
 PG_URL = os.environ.get("SQJZ_TEST_DATABASE_URL")
+LOG_SCAN = logscan.LogScan()
+LOG_LEVELS = pytest.StashKey[dict]()
+
+
+def pytest_sessionstart(session):
+    """Scan every log record of the session for personal data (tests/logscan.py)."""
+    session.config.stash[LOG_LEVELS] = logscan.attach(LOG_SCAN)
+
+
+def pytest_runtest_logstart(nodeid, location):
+    LOG_SCAN.test = nodeid
+    logscan.attach(LOG_SCAN)  # migrating (Alembic's fileConfig) replaces the root logger's handlers
+
+
+def pytest_runtest_call(item):
+    logscan.attach(LOG_SCAN)  # and again after the fixtures, which may have migrated
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A record that carried an ID number, a phone number or coordinates fails the session."""
+    logscan.detach(LOG_SCAN, session.config.stash[LOG_LEVELS])
+    if LOG_SCAN.offending and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.write_sep("=", f"log scan: {LOG_SCAN.seen} records", red=bool(LOG_SCAN.offending))
+    if LOG_SCAN.offending:
+        terminalreporter.write_line(LOG_SCAN.report())
 
 
 def pytest_report_header(config):
