@@ -3,6 +3,8 @@
 import re
 from datetime import date
 
+from correction.errors import RuleViolation
+
 _WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]
 _CHECK = "10X98765432"
 _PATTERN = re.compile(r"^\d{17}[\dX]$")
@@ -27,6 +29,22 @@ def id_number_problem(id_number: str) -> str | None:
     if check_character(id_number[:17]) != id_number[17]:
         return "身份证号码校验位不正确。"
     return None
+
+
+def checked_id_number(id_number: str, sex: str, birth_date: date | None = None) -> str:
+    """The normalised ID number of a person whose sex (and birth date, when given) was entered beside it.
+
+    :raises RuleViolation: the number is invalid or disagrees with the sex or the birth date.
+    """
+    normalized = normalize_id_number(id_number)
+    problem = id_number_problem(normalized)
+    if problem:
+        raise RuleViolation.on("id_number", problem)
+    if birth_date is not None and birth_date_of(normalized) != birth_date:
+        raise RuleViolation.on("birth_date", "出生日期与身份证号码不一致。")
+    if sex_of(normalized) != sex:
+        raise RuleViolation.on("sex", "性别与身份证号码不一致。")
+    return normalized
 
 
 def birth_date_of(id_number: str) -> date | None:

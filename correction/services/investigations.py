@@ -18,7 +18,7 @@ from correction.models import (
     Category, CommissionerKind, Investigation, InvestigationExtension, InvestigationStatus, Role, Subject, Unit,
     UnitKind, User,
 )
-from correction.rules.identity import id_number_problem, mask_id_number, normalize_id_number, sex_of
+from correction.rules.identity import checked_id_number, mask_id_number
 from correction.services.notify import notify
 from correction.services.paging import Page, page_of
 from correction.services.scope import is_county_officer, require_officer
@@ -110,12 +110,7 @@ def commission(actor: User, *, as_of: datetime, commissioner_kind: CommissionerK
     with transaction():
         if received_on > local_date(as_of):
             raise RuleViolation.on("received_on", "收到委托的日期不能晚于今天。")
-        normalized = normalize_id_number(id_number)
-        problem = id_number_problem(normalized)
-        if problem:
-            raise RuleViolation.on("id_number", problem)
-        if sex_of(normalized) != sex:
-            raise RuleViolation.on("sex", "性别与身份证号码不一致。")
+        normalized = checked_id_number(id_number, sex)
         office = _office(actor, office_id)
         rule = "investigation.fast_track_deadline_days" if fast_track else "investigation.deadline_days"
         investigation = Investigation(

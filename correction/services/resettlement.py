@@ -19,7 +19,7 @@ from correction.models import (
     AssistanceCategory, AssistanceKind, AssistanceRecord, AssistanceSource, AssistanceStatus, AssistedPerson,
     Handover, RiskKind, RiskNote, Role, Subject, SuperviseeAccount, Unit, UnitKind, User,
 )
-from correction.rules.identity import id_number_problem, mask_id_number, normalize_id_number, sex_of
+from correction.rules.identity import checked_id_number, mask_id_number
 from correction.rules.resettlement import handover_on_time, period_end
 from correction.services.notify import notify
 from correction.services.paging import Page, page_of
@@ -106,12 +106,7 @@ def receive_notice(actor: User, *, as_of: datetime, office_id: int, name: str, i
     with transaction():
         if notice_received_on > local_date(as_of):
             raise RuleViolation.on("notice_received_on", "收到通知的日期不能晚于今天。")
-        normalized = normalize_id_number(id_number)
-        problem = id_number_problem(normalized)
-        if problem:
-            raise RuleViolation.on("id_number", problem)
-        if sex_of(normalized) != sex:
-            raise RuleViolation.on("sex", "性别与身份证号码不一致。")
+        normalized = checked_id_number(id_number, sex)
         office = _office(actor, office_id)
         digest = parts.vault.digest(normalized)
         _refuse_duplicate(digest)

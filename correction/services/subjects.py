@@ -13,7 +13,7 @@ from correction.models import (
     ACTIVE_STATUSES, Category, EnterpriseRole, EventKind, Level, ReleaseType, Role, Subject, SubjectEvent,
     SubjectLevel, SubjectStatus, Unit, UnitKind, User,
 )
-from correction.rules.identity import birth_date_of, id_number_problem, mask_id_number, normalize_id_number, sex_of
+from correction.rules.identity import checked_id_number, id_number_problem, mask_id_number, normalize_id_number
 from correction.rules.terms import report_in_due, term_problem
 from correction.services.investigations import link_at_intake
 from correction.services.paging import Page, page_of
@@ -50,18 +50,6 @@ def _officer_for(office: Unit, officer_id: int) -> User:
     return officer
 
 
-def _check_person(id_number: str, birth_date: date, sex: str) -> str:
-    normalized = normalize_id_number(id_number)
-    problem = id_number_problem(normalized)
-    if problem:
-        raise RuleViolation.on("id_number", problem)
-    if birth_date_of(normalized) != birth_date:
-        raise RuleViolation.on("birth_date", "出生日期与身份证号码不一致。")
-    if sex_of(normalized) != sex:
-        raise RuleViolation.on("sex", "性别与身份证号码不一致。")
-    return normalized
-
-
 def intake(actor: User, *, as_of: datetime, name: str, id_number: str, sex: str, birth_date: date,
            category: Category, judgment_date: date, effective_date: date, term_start: date, term_end: date,
            office_id: int, level: Level, address: str, home: dict | None = None, phone: str | None = None,
@@ -78,7 +66,7 @@ def intake(actor: User, *, as_of: datetime, name: str, id_number: str, sex: str,
     require_officer(actor)
     parts = components()
     with transaction():
-        normalized = _check_person(id_number, birth_date, sex)
+        normalized = checked_id_number(id_number, sex, birth_date)
         if effective_date < judgment_date:
             raise RuleViolation.on("effective_date", "生效日期不能早于判决（决定）日期。")
         problem = term_problem(category, term_start, term_end, parts.rules[f"term_bounds.{category}"])
