@@ -1,4 +1,5 @@
-"""Flask commands: seed-demo, create-user, unlock-user, vapid-keys and audit verify (`flask --app wsgi <command>`)."""
+"""Flask commands: seed-demo, create-user, unlock-user, vapid-keys, audit verify and crypto rotate-id-numbers
+(`flask --app wsgi <command>`)."""
 
 import click
 from flask import Flask, current_app
@@ -7,7 +8,7 @@ from flask.cli import with_appcontext
 from correction import clock, demo
 from correction.errors import DomainError
 from correction.models import Role
-from correction.services import audit, lockout, org
+from correction.services import audit, key_rotation, lockout, org
 from correction.webpush import generate_vapid_keys
 
 
@@ -17,6 +18,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(unlock_user)
     app.cli.add_command(vapid_keys)
     app.cli.add_command(audit_group)
+    app.cli.add_command(crypto_group)
 
 
 @click.command("seed-demo")
@@ -94,3 +96,18 @@ def verify_audit(batch_size: int) -> None:
         raise click.ClickException(f"audit trail broken at seq {result.bad_seq}: {result.problem} "
                                    f"({result.checked} entries before it are intact)")
     click.echo(f"audit trail intact: {result.checked} entries, head at seq {result.head_seq}")
+
+
+@click.group("crypto")
+def crypto_group() -> None:
+    """Secrets at rest (ID numbers)."""
+
+
+@crypto_group.command("rotate-id-numbers")
+@with_appcontext
+@click.option("--batch-size", default=500, show_default=True, help="Rows rewritten per transaction.")
+def rotate_id_numbers(batch_size: int) -> None:
+    """Re-encrypt every ID number under the first of ID_NUMBER_KEYS and recompute its digest under ID_INDEX_KEY."""
+    with click.progressbar(length=key_rotation.count(), label="ID numbers") as bar:
+        rotated = key_rotation.rotate_id_numbers(batch_size, progress=bar.update)
+    click.echo(f"rotated {rotated} ID numbers to the newest key")
