@@ -7,13 +7,15 @@ evidence names check-ins by id and carries derived numbers (distances, times, sp
 location lives only in `checkins`, where the retention purge deletes it, and the signals stay as the record.
 
 The single check-in is the hot path: one query for the context (subject, destinations in force, the open spot
-check, an earlier fix with the same client id), one for the neighbouring fixes, the insert and the commit.
+check, an earlier fix with the same client id, the fixes captured just before and after it), the insert and the
+commit; the longer run of neighbouring fixes is read only for an `outside` verdict, which it may complete.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -27,10 +29,21 @@ from correction.models import (
     ACTIVE_STATUSES, CheckIn, Destination, LeaveKind, LeaveRequest, LeaveStatus, PermitStatus, SpotCheck,
     SpotCheckStatus, Subject, SuperviseeAccount, TravelPermit, User, Verdict,
 )
-from correction.rules.location import INSIDE, capture_time_problem, is_late, judge
+from correction.rules.location import INSIDE, OUTSIDE, capture_time_problem, is_late, judge
 from correction.services import fencing, signals
 
 TRIP_STATUSES = (LeaveStatus.approved, LeaveStatus.departed, LeaveStatus.returned)
+
+
+class Fix(NamedTuple):
+    """A stored fix as the signals read it (the columns of NEAREST_COLUMNS)."""
+
+    id: int
+    captured_at: datetime
+    wgs_lat: float
+    wgs_lng: float
+    accuracy_m: float
+    verdict: Verdict
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,7 @@ class _Context:
     destinations: list[_Destination]
     spot_check: tuple[int, datetime] | None  # the open spot check: id, requested at
     existing_id: int | None                  # an earlier fix with the same client id
+    nearest: tuple[list, list] = ([], [])    # the fix captured just before the instant asked, and just after
 
 
 @dataclass(frozen=True)
@@ -91,10 +105,25 @@ class BatchResult:
     error: DomainError | None = None
 
 
+NEAREST_COLUMNS = ("id", "captured_at", "wgs_lat", "wgs_lng", "accuracy_m", "verdict")
+
+
+def _nearest(captured_at: sa.BindParameter) -> list[sa.ScalarSelect]:
+    """The nearest fix captured at or before an instant, then the nearest after it, a column each (LIMIT 1
+    probes of the (subject, captured_at) index; NULL where there is none)."""
+    columns = []
+    for side, order in ((CheckIn.captured_at <= captured_at, (CheckIn.captured_at.desc(), CheckIn.id.desc())),
+                        (CheckIn.captured_at > captured_at, (CheckIn.captured_at, CheckIn.id))):
+        columns += [sa.select(getattr(CheckIn, name)).where(CheckIn.subject_id == Subject.id, side)
+                    .order_by(*order).limit(1).scalar_subquery() for name in NEAREST_COLUMNS]
+    return columns
+
+
 @cache
 def _context_statement() -> sa.Select:
     """The context query, built once (statement construction costs more than running it); parameters: user_id,
-    first_day, last_day (local dates of capture), received_at, client_id (None matches nothing)."""
+    first_day, last_day (local dates of capture), received_at, client_id (None matches nothing), captured_at
+    (None: no nearest fixes)."""
     user_id, received_at = sa.bindparam("user_id", type_=sa.Integer), sa.bindparam("received_at", type_=UTCDateTime)
     first_day, last_day = sa.bindparam("first_day", type_=sa.Date), sa.bindparam("last_day", type_=sa.Date)
     subject_id = sa.select(SuperviseeAccount.subject_id).where(SuperviseeAccount.user_id == user_id).scalar_subquery()
@@ -122,6 +151,7 @@ def _context_statement() -> sa.Select:
     return sa.select(
         Subject, open_spot_check.with_only_columns(SpotCheck.id).scalar_subquery(),
         open_spot_check.with_only_columns(SpotCheck.requested_at).scalar_subquery(), existing.scalar_subquery(),
+        *_nearest(sa.bindparam("captured_at", type_=UTCDateTime)),
         *(destinations.c[name] for name in ("city_code", "leave_id", "permit_id", "first_day", "last_day",
                                             "returned_at")),
     ).join(SuperviseeAccount, SuperviseeAccount.subject_id == Subject.id).outerjoin(
@@ -129,22 +159,26 @@ def _context_statement() -> sa.Select:
 
 
 def _context(user: User, first_day: date, last_day: date, received_at: datetime,
-             client_id: str | None = None) -> _Context:
-    """Everything a fix of `user`'s subject captured between two local days is judged with, in one query.
+             client_id: str | None = None, captured_at: datetime | None = None) -> _Context:
+    """Everything a fix of `user`'s subject captured between two local days is judged with, in one query; with
+    `captured_at`, also the fixes captured just before and just after that instant.
 
     :raises Unauthorized: the user is not a bound supervisee.
     :raises InvalidTransition: the file is closed.
     """
     rows = db.session.execute(_context_statement(), {
         "user_id": user.id, "first_day": first_day, "last_day": last_day, "received_at": received_at,
-        "client_id": client_id}).all()
+        "client_id": client_id, "captured_at": captured_at}).all()
     if not rows:
         raise Unauthorized("not_bound", "账号未绑定矫正对象。")
     subject, spot_id, spot_requested_at, existing_id = rows[0][:4]
     if subject.status not in ACTIVE_STATUSES:
         raise InvalidTransition("subject_closed", "矫正已解除或终止，无需再签到。")
-    return _Context(subject, [_Destination(*row[4:]) for row in rows if row[4] is not None],
-                    (spot_id, spot_requested_at) if spot_id else None, existing_id)
+    width, first = len(NEAREST_COLUMNS), 4 + 2 * len(NEAREST_COLUMNS)
+    before, after = (rows[0][start:start + width] for start in (4, 4 + width))
+    return _Context(subject, [_Destination(*row[first:]) for row in rows if row[first] is not None],
+                    (spot_id, spot_requested_at) if spot_id else None, existing_id,
+                    ([Fix(*before)] if before[0] is not None else [], [Fix(*after)] if after[0] is not None else []))
 
 
 def _judgement(ctx: _Context, point: tuple[float, float], accuracy_m: float, captured_at: datetime, rules: dict):
@@ -189,12 +223,18 @@ def _neighbours(subject_id: int, captured_at: datetime, k: int) -> tuple[list, l
     return [r for r in unique if r.captured_at <= captured_at], [r for r in unique if r.captured_at > captured_at]
 
 
-def _record(ctx: _Context, fix: dict, as_of: datetime, offline: bool, rules: dict) -> CheckIn:
-    """Judge, store and flush one fix; add its mock, speed and out-of-bounds signals; answer the open spot check."""
+def _record(ctx: _Context, fix: dict, as_of: datetime, offline: bool, rules: dict, nearest: bool = False) -> CheckIn:
+    """Judge, store and flush one fix; add its mock, speed and out-of-bounds signals; answer the open spot check.
+
+    With `nearest`, the context's fixes just before and after this one's capture serve the speed signal, and the
+    run of K neighbours is read only when the fix is `outside` (no other verdict can complete a run)."""
     captured_at, accuracy = fix["captured_at"].astimezone(UTC), fix["accuracy_m"]
     point = to_wgs84(fix["lat"], fix["lng"], fix["coord_type"])
     judgement, home = _judgement(ctx, point, accuracy, captured_at, rules)
-    before, after = _neighbours(ctx.subject.id, captured_at, rules["consecutive_outside"])
+    if nearest and judgement.verdict != OUTSIDE:
+        before, after = ctx.nearest
+    else:
+        before, after = _neighbours(ctx.subject.id, captured_at, rules["consecutive_outside"])
     checkin = CheckIn(
         subject_id=ctx.subject.id, client_id=fix.get("client_id"), lat=fix["lat"], lng=fix["lng"],
         coord_type=fix["coord_type"], accuracy_m=accuracy, source=fix.get("source"),
@@ -248,10 +288,10 @@ def record_checkin(user: User, fix: dict, as_of: datetime, offline: bool = False
         raise problem
     day = local_date(fix["captured_at"])
     with transaction():
-        ctx = _context(user, day, day, as_of, fix.get("client_id"))
+        ctx = _context(user, day, day, as_of, fix.get("client_id"), fix["captured_at"].astimezone(UTC))
         if ctx.existing_id is not None:
             return _snapshot(db.session.get(CheckIn, ctx.existing_id), rules["late_fix_minutes"], replayed=True)
-        checkin = _record(ctx, fix, as_of, offline, rules)
+        checkin = _record(ctx, fix, as_of, offline, rules, nearest=True)
         recorded = _snapshot(checkin, rules["late_fix_minutes"])
         if recorded.late:
             signals.add_new([signals.late_signal([checkin], rules["late_fix_minutes"])])

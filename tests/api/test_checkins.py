@@ -178,6 +178,17 @@ def test_spoof_signals(app, client, world, me):
     assert len(signals(app)) == 3
 
 
+def test_a_fix_captured_before_a_stored_one_is_paired_with_it_for_speed(app, client, world, me):
+    home = post(client, me, fix(HOME, local(2026, 11, 26, 11, 58))).get_json()
+    earlier = post(client, me, fix(TIANANMEN, local(2026, 11, 26, 11, 50))).get_json()  # sent after, captured before
+    assert earlier["verdict"] == "outside" and home["verdict"] == "inside"
+    speed, = signals(app, "impossible_speed")
+    assert speed.evidence["checkin_ids"] == [earlier["id"], home["id"]] and speed.checkin_id == earlier["id"]
+    between = post(client, me, fix(HOME, local(2026, 11, 26, 11, 54))).get_json()  # inside, between the two
+    pairs = sorted(s.evidence["checkin_ids"] for s in signals(app, "impossible_speed"))
+    assert pairs == sorted([[earlier["id"], between["id"]], [earlier["id"], home["id"]]])
+
+
 def test_k_consecutive_outside_fixes_make_one_out_of_bounds_candidate(app, client, world, me):
     post(client, me, fix(HOME, local(2026, 11, 26, 8)))
     ids = [post(client, me, fix(XINGHAI, local(2026, 11, 26, 9 + n))).get_json()["id"] for n in range(2)]
