@@ -7,6 +7,7 @@ from alembic import context
 from flask import current_app
 
 from correction.db import UTCDateTime
+from correction.services.checkin_partitions import is_partition
 
 config = context.config
 fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -23,9 +24,14 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_name(name, type_, parent_names):
+    """Leave the partitions of `checkins` out of autogenerate: the model registry has only the partitioned table."""
+    return not (type_ == "table" and is_partition(name))
+
+
 def run_migrations_offline():
     context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_db.metadata,
-                      literal_binds=True, render_item=render_item)
+                      literal_binds=True, render_item=render_item, include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -39,6 +45,7 @@ def run_migrations_online():
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_name", include_name)
     with target_db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():

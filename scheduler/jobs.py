@@ -71,6 +71,10 @@ def location_retention(at: datetime) -> dict:
     return asdict(location_upkeep.purge_locations(at))
 
 
+def checkin_partitions(at: datetime) -> dict:
+    return {"partitions": location_upkeep.make_partitions_ahead(at)}
+
+
 def photo_retention(at: datetime) -> dict:
     return {"photos": photo_upkeep.purge_unattached_photos(at)}
 

@@ -69,6 +69,8 @@ JOBS: tuple[Job, ...] = (
         "联合巡检: every county's final inspection list of the quarter that ended", **QUARTERLY),
     Job("location_retention", jobs.location_retention, {"hour": 3, "minute": 0},
         "raw location deleted after the retention period", window=timedelta(days=2)),
+    Job("checkin_partitions", jobs.checkin_partitions, {"hour": 2, "minute": 40},
+        "check-in partitions of this month and the next three (PostgreSQL)", window=timedelta(days=2)),
     Job("photo_retention", jobs.photo_retention, {"hour": 3, "minute": 30},
         "photos never attached deleted after the retention period", window=timedelta(days=2)),
     Job("deliveries", jobs.deliveries, {"minute": "*"}, "retry Web Push and WeChat deliveries that are due",

@@ -26,7 +26,14 @@ class FixSource(StrEnum):
 
 
 class CheckIn(db.Model):
-    """One location fix: the raw fix exactly as sent, its WGS-84 normalisation, and the verdict at capture time."""
+    """One location fix: the raw fix exactly as sent, its WGS-84 normalisation, and the verdict at capture time.
+
+    On PostgreSQL the table is partitioned by month of `captured_at` (migration 0011,
+    correction/services/checkin_partitions.py): its primary key there is (id, captured_at), since a partitioned
+    table's unique constraints must hold the partition key, and nothing may reference it by a foreign key. A retry
+    repeats the fix's capture time, so (subject, client id, capture time) is unique on both databases; the service
+    finds an earlier fix by (subject, client id) alone before inserting.
+    """
 
     __tablename__ = "checkins"
 
@@ -61,7 +68,7 @@ class CheckIn(db.Model):
     __table_args__ = (
         sa.Index("ix_checkins_subject_captured", "subject_id", "captured_at"),
         sa.Index("ix_checkins_received_at", "received_at"),
-        sa.UniqueConstraint("subject_id", "client_id"),
+        sa.UniqueConstraint("subject_id", "client_id", "captured_at"),
     )
 
 
@@ -109,7 +116,8 @@ class LocationSignal(db.Model):
     subject_id: Mapped[int] = mapped_column(sa.ForeignKey("subjects.id"), index=True)
     kind: Mapped[SignalKind] = mapped_column(enum_column(SignalKind))
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    checkin_id: Mapped[int | None] = mapped_column(sa.ForeignKey("checkins.id"))
+    # No foreign key: `checkins` is partitioned on PostgreSQL. The retention purge unlinks it before a fix goes.
+    checkin_id: Mapped[int | None]
     spot_check_id: Mapped[int | None] = mapped_column(sa.ForeignKey("spot_checks.id"))
     evidence: Mapped[dict] = mapped_column(sa.JSON)
     dedupe_key: Mapped[str] = mapped_column(sa.String(96), unique=True)

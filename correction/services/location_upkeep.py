@@ -1,5 +1,6 @@
-"""Scheduled location work: missed required check-ins (未签到) and the retention purge of raw location. Both are
-set-based statements for the whole deployment and idempotent, for the scheduler to call at any instant."""
+"""Scheduled location work: missed required check-ins (未签到), the retention purge of raw location and the monthly
+check-in partitions ahead (PostgreSQL). Each is set-based for the whole deployment and idempotent, for the scheduler
+to call at any instant."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from correction.models import (
 )
 from correction.rules.location import last_closed_checkin_period, period_closes_at, period_opens_at
 from correction.rules.periods import Period
+from correction.services import checkin_partitions
 from correction.services.checkin_history import counts_for
 from correction.services.overdue import last_new_intake_report_in
 
@@ -66,10 +68,11 @@ def missed_checkins(as_of: datetime) -> int:
 @dataclass(frozen=True)
 class Purged:
     subjects: int            # files whose raw location was deleted
-    checkins: int            # fixes deleted
+    checkins: int            # fixes deleted (with the months dropped whole)
     signals_unlinked: int    # signals kept, their link to a deleted fix removed
     report_locations: int    # locations attached to reports, cleared
     return_locations: int    # 销假 fixes on leave requests, cleared
+    partitions_dropped: int  # months of check-ins dropped whole (PostgreSQL): every fix in them past retention
 
 
 def _run(statement) -> int:
@@ -79,7 +82,8 @@ def _run(statement) -> int:
 def purge_locations(as_of: datetime) -> Purged:
     """Delete the raw location of subjects released, terminated or transferred out more than
     `location.retention_days_after_release` days before `as_of`: their fixes, the locations on their reports and
-    leave returns. Signals stay (their evidence carries no coordinates) without the link to the deleted fix."""
+    leave returns. Signals stay (their evidence carries no coordinates) without the link to the deleted fix. On
+    PostgreSQL an ended month whose every fix is past retention is dropped whole first (checkin_partitions)."""
     days = components().rules["location.retention_days_after_release"]
     cutoff = local_date(as_of) - timedelta(days=days)
     gone = sa.select(Subject.id).where(Subject.status.in_(ENDED), Subject.ended_on < cutoff)
@@ -87,12 +91,19 @@ def purge_locations(as_of: datetime) -> Purged:
     with transaction():
         subjects = db.session.scalar(sa.select(sa.func.count(sa.distinct(CheckIn.subject_id))).where(
             CheckIn.subject_id.in_(gone)))
-        unlinked = _run(sa.update(LocationSignal).where(LocationSignal.checkin_id.in_(their_fixes))
-                        .values(checkin_id=None))
-        deleted = _run(sa.delete(CheckIn).where(CheckIn.subject_id.in_(gone)))
+        dropped = checkin_partitions.drop_expired(as_of, gone)
+        unlinked = dropped.signals_unlinked + _run(
+            sa.update(LocationSignal).where(LocationSignal.checkin_id.in_(their_fixes)).values(checkin_id=None))
+        deleted = dropped.checkins + _run(sa.delete(CheckIn).where(CheckIn.subject_id.in_(gone)))
         reports = _run(sa.update(Report).where(Report.subject_id.in_(gone), Report.lat.is_not(None))
                        .values(lat=None, lng=None, coord_type=None, accuracy_m=None))
         returns = _run(sa.update(LeaveRequest).where(
             LeaveRequest.subject_id.in_(gone), LeaveRequest.return_lat.is_not(None)).values(
             return_lat=None, return_lng=None, return_coord_type=None, return_accuracy_m=None))
-    return Purged(subjects, deleted, unlinked, reports, returns)
+    return Purged(subjects, deleted, unlinked, reports, returns, dropped.partitions)
+
+
+def make_partitions_ahead(as_of: datetime) -> int:
+    """The check-in partitions of this month and the next ones that are missing (PostgreSQL); how many were made."""
+    with transaction():
+        return checkin_partitions.ensure_partitions(as_of)
