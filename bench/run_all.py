@@ -149,9 +149,11 @@ def summary(steps: dict[str, Step]) -> list[str]:
         row = cells(t, signal_name) or ["—"] * 9
         lines.append(f"| topology | {signal_name} to one instance under load: 201s / lost / twice | "
                      f"{row[2]} / {row[6]} / {row[7]} | | | 0 lost, 0 twice |")
-    handover = re.search(r"\*\*missed (\d+), twice in job_runs (\d+), executed other than once (\d+)\*\*", t)
-    lines.append(f"| topology | leading scheduler killed: missed / twice / not once | "
-                 f"{' / '.join(handover.groups()) if handover else '—'} | | | 0 / 0 / 0 |")
+    handover = re.search(r"\*\*missed (\d+), twice in job_runs (\d+), bodies not run (\d+), bodies run twice "
+                         r"otherwise than for the period the kill interrupted (\d+)\*\*", t)
+    lines.append(f"| topology | leading scheduler killed: periods missed / run twice / bodies not run / bodies run "
+                 f"twice (other than the interrupted period) | {' / '.join(handover.groups()) if handover else '—'} "
+                 f"| | | 0 / 0 / 0 / 0 |")
     return lines
 
 
