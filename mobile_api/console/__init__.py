@@ -29,6 +29,12 @@ def signed_in() -> dict:
     return {"user": user, "csrf_token": csrf_token(), "unread": notify.inbox(user, 1, 1).unread}
 
 
+@console.route("/<path:unknown>")
+def no_such_page(unknown: str):
+    """A console address that names no page: the console's own 404 page, not the API's JSON envelope."""
+    return render_template("console/error.html", status=404, message="没有这个页面。"), 404
+
+
 @console.errorhandler(errors.DomainError)
 def domain_error(error: errors.DomainError):
     """A refused action goes back to its form's page with the reason (409, 422 …); a page that cannot be shown,

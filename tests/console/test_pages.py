@@ -60,6 +60,14 @@ def test_without_a_login_pages_send_the_browser_to_the_login_form(client, world)
     assert client.get_cookie("access_token_cookie") is None
 
 
+def test_an_unknown_console_address_is_an_html_404(client, world):
+    response = client.get("/console/no/such/page")
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert "没有这个页面" in response.get_data(as_text=True)
+    with client.get("/console/static/console.css") as static:  # real files still win
+        assert static.status_code == 200
+
+
 def test_login_follows_a_console_next_path_only(client, world):
     inside = client.post("/console/login?next=/console/alerts", data={"username": "officer_a1",
                                                                       "password": "correct-horse-battery"})
