@@ -12,7 +12,7 @@ from flask import Flask
 from flask_migrate import Migrate
 
 from config import settings_for
-from correction import components
+from correction import components, redaction
 from correction.cli import register_commands
 from correction.db import db
 from correction.services import audit_hooks
@@ -60,7 +60,10 @@ def create_app(config_name: str = "development", overrides: dict | None = None) 
 
 
 def _configure_logging(app: Flask) -> None:
-    """Plain English log lines to stderr; request bodies (ID numbers, coordinates) are never logged."""
+    """Plain English log lines to stderr; request bodies are never logged, and ID numbers, phone numbers and
+    coordinates are redacted from what the app's logger writes (exceptions included)."""
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app.logger.setLevel(logging.DEBUG if app.debug else logging.INFO)
+    # Flask logs an unhandled exception with its text, which can quote personal data (a failed statement's row).
+    redaction.install(app.logger)

@@ -15,13 +15,14 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from correction import clock
+from correction import clock, redaction
 from correction.db import db, is_unique_violation
 from correction.models import JobRun, RunStatus
 from correction.services import audit
 from scheduler.registry import Job
 
 log = logging.getLogger("sqjz.scheduler")
+redaction.install(log)  # a failed job logs its exception, whose text can quote a row
 
 RUNNER = f"{socket.gethostname()}:{os.getpid()}"
 ERROR_CHARS = 4000
