@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from correction import redaction
 from correction.clock import LOCAL_TZ
 from correction.components import components
 from correction.db import db, transaction
@@ -27,6 +28,7 @@ from correction.webpush import PushFailed
 from correction.wechat import TOKEN_ERRORS, WeChatError
 
 log = logging.getLogger(__name__)
+redaction.install(log)  # an exception's or a remote service's text can quote personal data
 
 OUTCOMES = ("sent", "retry", "failed", "gone", "skipped", "abandoned")
 NO_CREDIT = 43101  # WeChat: the user refused, or the accepted subscriptions are used up

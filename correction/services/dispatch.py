@@ -13,11 +13,12 @@ import threading
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from correction import clock
+from correction import clock, redaction
 from correction.db import db
 from correction.services.deliveries import deliver
 
 log = logging.getLogger(__name__)
+redaction.install(log)  # an exception's or a remote service's text can quote personal data
 
 _PENDING = "sqjz_deliveries_pending"      # session.info: ids added in the open transaction
 _COMMITTED = "sqjz_deliveries_committed"  # session.info: ids whose transaction committed
