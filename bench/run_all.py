@@ -5,7 +5,9 @@
 3. the quarterly inspection lists on their own national data set (bench/inspections.py) and the audit trail's cost
    (bench/audit.py), in a throwaway cluster started here;
 4. the loopback topology: one instance against two behind nginx, an instance stopped under load, the leading
-   scheduler killed (bench/run_topology).
+   scheduler killed (bench/run_topology);
+5. the failure drills: PostgreSQL restarted under load, a job killed mid-run, the push service and WeChat API
+   hanging and down, a soak at half capacity (bench/run_drills).
 
 Each benchmark writes its own Markdown report into bench/out/run_all-<timestamp>/; REPORT.md has the figures of
 all of them with the ratio to the baseline each measures in the same run, the machine, the commands, and the
@@ -68,6 +70,8 @@ def plan(args, out: Path) -> tuple[list[Step], list[Step]]:
              out / "checkins.md"),
         Step("topology", ["bench/run_topology", *(["--quick"] if quick else []), "--out", str(out / "topology.md")],
              out / "topology.md"),
+        Step("failure drills", ["bench/run_drills", *(["--quick"] if quick else []), "--out", str(out / "drills.md")],
+             out / "drills.md"),
     ]
     python = [sys.executable]
     inspections = ["--subjects", "20000", "--repeat", "3"] if quick else []
@@ -154,6 +158,11 @@ def summary(steps: dict[str, Step]) -> list[str]:
     lines.append(f"| topology | leading scheduler killed: periods missed / run twice / bodies not run / bodies run "
                  f"twice (other than the interrupted period) | {' / '.join(handover.groups()) if handover else '—'} "
                  f"| | | 0 / 0 / 0 / 0 |")
+    drills = read["failure drills"]
+    for number in "1234":
+        row = cells(drills, f"{number}. ") or [f"{number}. (no report)", *["—"] * 7]
+        lines.append(f"| failure drill | {row[0]}: sent / accepted / failed / lost / twice / memory | "
+                     f"{' / '.join(row[1:7])} | | | {row[7]}: 0 lost, 0 twice, memory < +10 % |")
     return lines
 
 
