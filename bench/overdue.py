@@ -341,14 +341,14 @@ def _drop_constraints_and_indexes(conn: psycopg.Connection) -> list[str]:
             " ORDER BY t.relname, i.indexrelid::regclass::text", [list(TABLES)]).fetchall()
         fks = conn.execute(
             "SELECT format('ALTER TABLE %I ADD CONSTRAINT %I %s', conrelid::regclass, conname, "
-            "pg_get_constraintdef(oid)) FROM pg_constraint WHERE contype = 'f' "
+            "pg_get_constraintdef(oid)) FROM pg_constraint WHERE contype = 'f' AND conparentid = 0 "
             "AND connamespace = 'public'::regnamespace ORDER BY conrelid::regclass::text, conname").fetchall()
         restore = [row[0] for row in indexes] + [row[0] for row in fks]
         _write_state(conn, {"restore": restore, "generated": None})
     with conn.transaction():
         for name, table in conn.execute(
                 "SELECT conname, conrelid::regclass::text FROM pg_constraint WHERE contype = 'f' "
-                "AND connamespace = 'public'::regnamespace").fetchall():
+                "AND conparentid = 0 AND connamespace = 'public'::regnamespace").fetchall():  # partitions follow
             conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(sql.Identifier(table),
                                                                             sql.Identifier(name)))
         for statement in restore:
