@@ -205,9 +205,10 @@ def main(argv=None) -> int:
     for step in scripts[:2]:
         step.run(out)
     run_in_cluster(in_cluster, out)
-    scripts[2].run(out)
+    for step in scripts[2:]:
+        step.run(out)
     ctx["load_after"] = loadavg()
-    steps = {step.name: step for step in [*scripts[:2], *in_cluster, scripts[2]]}
+    steps = {step.name: step for step in [*scripts[:2], *in_cluster, *scripts[2:]]}
     args.out.write_text(render(args, steps, ctx), encoding="utf-8")
     log(f"==> {args.out} (the benchmarks' own reports and logs: {out})")
     return 0 if all(step.status == 0 for step in steps.values()) else 1
