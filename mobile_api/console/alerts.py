@@ -7,6 +7,7 @@ from correction import clock
 from correction.models import AlertStatus, AlertType, Disposition, Role
 from correction.services import alert_actions
 from mobile_api.auth import actor
+from mobile_api.console.evidence import evidence_rows
 from mobile_api.console.forms import load
 from mobile_api.routes import ID
 from mobile_api.console.guard import STAFF, page
@@ -28,8 +29,9 @@ def list_alerts():
 @bp.get(f"/<{ID}:alert_id>")
 @page(*STAFF)
 def show_alert(alert_id):
-    """One alert, with the forms an officer acts through."""
-    return render_template("console/alert_detail.html", alert=alert_actions.get_alert(actor(), alert_id),
+    """One alert with its evidence in words, and the forms an officer acts through."""
+    alert = alert_actions.get_alert(actor(), alert_id)
+    return render_template("console/alert_detail.html", alert=alert, evidence=evidence_rows(alert.evidence),
                            dispositions=Disposition)
 
 

@@ -12,8 +12,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from config.settings import Production
 from correction import clock
 from correction.db import db
-from correction.models import Alert, AuditEntry, LeaveRequest, PushSubscription, Report, Sanction
+from correction.models import Alert, AlertType, AuditEntry, LeaveRequest, PushSubscription, Report, Sanction, Subject
 from correction.services import inspections
+from correction.services.alerts import open_alert
 from tests.apps import at, isolated_app
 from tests.console.scenario import alert_for, ask_leave, console_login, submit_report, supervisee
 from tests.factories import build_world
@@ -139,6 +140,18 @@ def test_an_officer_resolves_an_alert_with_an_admonition(app, client, world, me)
         actor = db.session.scalar(sa.select(AuditEntry.actor_id).where(
             AuditEntry.record_type == "alerts", AuditEntry.action == "console.resolve_alert"))
     assert actor == world.users["officer_a1"]
+
+
+def test_the_alert_page_shows_its_evidence_in_words(app, client, world, me):
+    with app.app_context():
+        alert_id = open_alert(db.session.get(Subject, world.subjects["a1"]), AlertType.out_of_bounds,
+                              dedupe_key="oob:console", title="越界", as_of=clock.now(), evidence={
+                                  "signals": [{"id": 3, "kind": "out_of_bounds", "detected_at": clock.now().isoformat(),
+                                               "evidence": {"consecutive_outside": 3}}]}).id
+    console_login(client, "officer_a1")
+    page = text(client.get(f"/console/alerts/{alert_id}"))
+    assert "信号 1" in page and "越界" in page and "连续辖区外次数" in page
+    assert "consecutive_outside" not in page and "detected_at" not in page
 
 
 def test_an_officer_reviews_a_report_from_the_queue(app, client, world, me):
