@@ -29,19 +29,24 @@ def empty_database_url(tmp_path):
     admin.dispose()
 
 
+def _unit_and_subject() -> None:
+    """A county agency and one subject under correction in it (id 1 each), as plain rows of the early schema."""
+    db.session.execute(sa.text(
+        "INSERT INTO units (id, kind, code, name, created_at) VALUES (1, 'county_agency', 'c', 'C', :t)"),
+        {"t": "2026-01-01 00:00:00"})
+    db.session.execute(sa.text(
+        "INSERT INTO subjects (id, name, id_number_cipher, id_number_digest, id_number_masked, sex, birth_date,"
+        " category, judgment_date, effective_date, term_start, term_end, address, county_id, office_id, level,"
+        " status, report_in_due, created_at, version) VALUES (1, 'x', :b, 'd', 'm', 'male', '1990-01-01',"
+        " 'probation', '2026-01-01', '2026-01-05', '2026-01-05', '2027-01-04', 'a', 1, 1, 'lenient',"
+        " 'under_correction', '2026-01-15', :t, 1)"), {"b": b"\x00", "t": "2026-01-01 00:00:00"})
+
+
 def test_up_down_up_with_the_level_backfill(empty_database_url):
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
         flask_migrate.upgrade(revision="0001")
-        db.session.execute(sa.text(
-            "INSERT INTO units (id, kind, code, name, created_at) VALUES (1, 'county_agency', 'c', 'C', :t)"),
-            {"t": "2026-01-01 00:00:00"})
-        db.session.execute(sa.text(
-            "INSERT INTO subjects (id, name, id_number_cipher, id_number_digest, id_number_masked, sex, birth_date,"
-            " category, judgment_date, effective_date, term_start, term_end, address, county_id, office_id, level,"
-            " status, report_in_due, created_at, version) VALUES (1, 'x', :b, 'd', 'm', 'male', '1990-01-01',"
-            " 'probation', '2026-01-01', '2026-01-05', '2026-01-05', '2027-01-04', 'a', 1, 1, 'lenient',"
-            " 'under_correction', '2026-01-15', :t, 1)"), {"b": b"\x00", "t": "2026-01-01 00:00:00"})
+        _unit_and_subject()
         db.session.commit()
         flask_migrate.upgrade()
         spans = db.session.execute(sa.text("SELECT subject_id, level, valid_from, valid_to FROM subject_levels"))
@@ -69,15 +74,7 @@ def test_check_ins_survive_partitioning_and_its_downgrade(empty_database_url):
         " false, :at, :at, false, 39.05, 121.72, 'inside')")
     with app.app_context():
         flask_migrate.upgrade(revision="0010")
-        db.session.execute(sa.text(
-            "INSERT INTO units (id, kind, code, name, created_at) VALUES (1, 'county_agency', 'c', 'C', :t)"),
-            {"t": "2026-01-01 00:00:00"})
-        db.session.execute(sa.text(
-            "INSERT INTO subjects (id, name, id_number_cipher, id_number_digest, id_number_masked, sex, birth_date,"
-            " category, judgment_date, effective_date, term_start, term_end, address, county_id, office_id, level,"
-            " status, report_in_due, created_at, version) VALUES (1, 'x', :b, 'd', 'm', 'male', '1990-01-01',"
-            " 'probation', '2026-01-01', '2026-01-05', '2026-01-05', '2027-01-04', 'a', 1, 1, 'lenient',"
-            " 'under_correction', '2026-01-15', :t, 1)"), {"b": b"\x00", "t": "2026-01-01 00:00:00"})
+        _unit_and_subject()
         for serial, at in ((1, "2026-03-31 16:30:00+00:00"), (2, "2026-10-02 01:00:00+00:00")):
             db.session.execute(insert, _checkin(serial, at))
         db.session.commit()
