@@ -5,7 +5,7 @@
    report-ins, releases, fixes and changes of residence, loaded with COPY.
 2. One county (the one whose size is closest to --county-size): the checks and the sample alone
    (`find_candidates`), the provisional list as of the quarter's last day (`generate`, items replaced on each
-   run), and the final list once.
+   run), and the final list once; EXPLAIN (ANALYZE, BUFFERS) of every read the county's checks send.
 3. The whole country: each check alone, `find_candidates` for every county at once, and the quarter job
    (`generate_quarter_lists`: every county's final list stored and announced to its readers).
 4. Print the numbers and write them to bench/out/inspections-<timestamp>.md. Nothing is asserted.
@@ -35,6 +35,7 @@ from correction.services.inspection_window import Window
 import inspections_data
 from mobile_api import create_app
 from overdue import _state, _write_state, loadavg, log
+from plans import captured, sections
 
 OUT_DIR = Path(__file__).resolve().parent / "out"
 DEFAULT_AS_OF = "2026-10-01T00:05:00+08:00"  # the quarter job's fire time after 2026Q3
@@ -93,6 +94,11 @@ def measure(args, quarter: Quarter, as_of: datetime) -> dict:
     clear(quarter)
     m["county_final"], _ = timed(lambda: inspections.generate(county, str(quarter), as_of))
     clear(quarter)
+    log("==> the county's reads, EXPLAIN (ANALYZE, BUFFERS)")
+    _, sent = captured(lambda: inspections.find_candidates(final, [county]))
+    db.session.rollback()
+    m["county_plans"] = sections(f"Query plans: the reads of one county's checks and sample ({size} subjects)", sent,
+                                 "##")
     log("==> the whole country: each check alone")
     m["checks"] = {}
     for check in inspections.CHECKS:
@@ -139,7 +145,7 @@ def render(args, quarter: Quarter, as_of: datetime, generated: dict, m: dict, lo
               f"Items of every list: {dict(sorted(m['country_items'].items()))}.", "",
               f"Quarter job counts: {m['job_counts']}.", "",
               "Data set: " + ", ".join(f"{table} {count:,}" for table, count in generated["rows"].items())
-              + f" rows (generated in {generated['seconds']:.0f} s).", ""]
+              + f" rows (generated in {generated['seconds']:.0f} s).", "", *m["county_plans"]]
     return "\n".join(lines)
 
 

@@ -2,8 +2,9 @@
 
 1. the overdue query on a national data set (bench/run_overdue: its own throwaway cluster, never BENCH_PGDIR);
 2. the check-in endpoint against its floor (bench/run_checkins);
-3. the quarterly inspection lists on their own national data set (bench/inspections.py) and the audit trail's cost
-   (bench/audit.py), in a throwaway cluster started here;
+3. the quarterly inspection lists on their own national data set (bench/inspections.py), then a year of check-ins
+   in monthly partitions for the same people and the plans of their hot paths (bench/checkin_plans.py), in a
+   throwaway cluster started here; the audit trail's cost (bench/audit.py) in another;
 4. the loopback topology: one instance against two behind nginx, an instance stopped under load, the leading
    scheduler killed (bench/run_topology);
 5. the failure drills: PostgreSQL restarted under load, a job killed mid-run, the push service and WeChat API
@@ -11,8 +12,9 @@
 
 Each benchmark writes its own Markdown report into bench/out/run_all-<timestamp>/; REPORT.md has the figures of
 all of them with the ratio to the baseline each measures in the same run, the machine, the commands, and the
-reports themselves (with the overdue query's plans). `--quick` is a smoke run on small data sets: its figures say
-that everything runs, not what the national data set takes.
+reports themselves (with the query plans of the overdue query, the inspection list and the check-in paths).
+`--quick` is a smoke run on small data sets: its figures say that everything runs, not what the national data set
+takes.
 """
 
 import argparse
@@ -75,18 +77,22 @@ def plan(args, out: Path) -> tuple[list[Step], list[Step]]:
     ]
     python = [sys.executable]
     inspections = ["--subjects", "20000", "--repeat", "3"] if quick else []
+    history = ["--weeks", "8", "--sample", "20"] if quick else []
     audit = ["--count", "100", "--writers", "1,4,16", "--seconds", "2"] if quick else []
     in_cluster = [
         Step("inspection lists", [*python, "bench/inspections.py", "--database-url", "{bulk}", *inspections,
                                   "--out", str(out / "inspections.md")], out / "inspections.md"),
+        Step("check-in history", [*python, "bench/checkin_plans.py", "--database-url", "{bulk}", *history,
+                                  "--out", str(out / "checkin_plans.md")], out / "checkin_plans.md"),
         Step("audit trail", [*python, "bench/audit.py", "--database-url", "{durable}", *audit], out / "audit.txt"),
     ]
     return scripts, in_cluster
 
 
 def run_in_cluster(steps: list[Step], out: Path) -> None:
-    """The inspection benchmark in a bulk-loading cluster, the audit benchmark (durable writes) in another."""
-    for step, settings, key in ((steps[0], BULK, "{bulk}"), (steps[1], DURABLE, "{durable}")):
+    """The inspection benchmark and then the check-in history on its data set in a bulk-loading cluster, the audit
+    benchmark (durable writes) in another."""
+    for key, settings in (("{bulk}", BULK), ("{durable}", DURABLE)):
         work = Path(tempfile.mkdtemp(prefix="sqjz-run-all-"))
         os.chmod(work, 0o755)  # the postgres user reaches its data directory inside
         cluster = Cluster(work, settings)
@@ -97,10 +103,11 @@ def run_in_cluster(steps: list[Step], out: Path) -> None:
                                      capture_output=True, text=True)
             if migrate.returncode:
                 raise SystemExit(f"flask db upgrade failed:\n{migrate.stderr[-3000:]}")
-            step.command = [url if part == key else part for part in step.command]
-            step.run(out)
-            if step.report.suffix == ".txt":
-                step.report.write_text((out / f"{step.report.stem}.log").read_text())
+            for step in (step for step in steps if key in step.command):
+                step.command = [url if part == key else part for part in step.command]
+                step.run(out)
+                if step.report.suffix == ".txt":
+                    step.report.write_text((out / f"{step.report.stem}.log").read_text())
         finally:
             cluster.stop()
             shutil.rmtree(work, ignore_errors=True)
@@ -123,8 +130,8 @@ def value(text: str, starts: str, column: int = 1) -> str:
 
 def summary(steps: dict[str, Step]) -> list[str]:
     read = {name: step.report.read_text() if step.report.exists() else "" for name, step in steps.items()}
-    o, c, i, a, t = (read[k] for k in ("overdue query", "check-ins and floor", "inspection lists", "audit trail",
-                                       "topology"))
+    o, c, i, h, a, t = (read[k] for k in ("overdue query", "check-ins and floor", "inspection lists",
+                                          "check-in history", "audit trail", "topology"))
     audit_rows = re.findall(r"^\s*(\d+) writers: bare\s+([\d.]+) tx/s, audited\s+([\d.]+) tx/s \(([\d.]+)\)", a, re.M)
     two = re.search(r"Two instances / one instance: ([\d.]+)×", t)
     lines = ["| benchmark | figure | value | baseline in the same run | ratio | target |",
@@ -144,6 +151,13 @@ def summary(steps: dict[str, Step]) -> list[str]:
              f"{value(i, 'one county: provisional')} | (no baseline) | | < 1 s |",
              f"| inspection list | whole country, the quarter job | {value(i, 'whole country: the quarter job')} | "
              f"(no baseline) | | < 2 min |"]
+    for operation in ("check-in at home", "check-in 50 km away", "offline batch", "officer: a subject",
+                      "officer: latest"):
+        row = cells(h, operation) or [operation, *["—"] * 6]
+        lines.append(f"| check-in history (a year, monthly partitions) | {row[0]}: median / p95 ms | {row[3]} / "
+                     f"{row[4]} | | | |")
+    for job in ("missed check-ins", "location retention"):
+        lines.append(f"| check-in history | national job: {job}, seconds | {value(h, job)} | | | |")
     for writers, bare, audited, ratio in audit_rows:
         lines.append(f"| audit trail | {writers} writer(s), audited tx/s | {audited} | bare {bare} tx/s | {ratio} | |")
     lines.append(f"| topology | check-ins, two instances behind nginx, req/s | "

@@ -262,3 +262,13 @@ def test_the_latest_fix_of_each_subject_in_scope(client, world, me):
                       headers=world.h("county_a")).get_json()["total"] == 0
     assert client.get("/api/v1/checkins/latest", headers=world.h("officer_b1")).get_json()["total"] == 0
     assert client.get("/api/v1/checkins/latest", headers=world.h("inspector_a")).get_json()["total"] == 1
+
+
+def test_the_latest_fix_breaks_a_tie_of_capture_times_by_id(client, world, me):
+    at = local(2026, 11, 26, 10)
+    post(client, me, fix(HOME, at, client_id="tie-1"))
+    second = post(client, me, fix(XINGHAI, at, client_id="tie-2")).get_json()
+    latest = client.get("/api/v1/checkins/latest", headers=world.h("county_a")).get_json()
+    assert [(i["id"], i["verdict"]) for i in latest["items"]] == [(second["id"], second["verdict"])]
+    assert client.get("/api/v1/checkins/latest", query_string={"verdict": second["verdict"]},
+                      headers=world.h("county_a")).get_json()["total"] == 1
