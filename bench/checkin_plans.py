@@ -49,7 +49,7 @@ JOIN subjects s ON s.id = a.subject_id
 CROSS JOIN generate_series(%(first)s::int, %(last)s::int) w
 CROSS JOIN generate_series(1, %(per_week)s::int) n
 CROSS JOIN LATERAL (SELECT %(as_of)s::timestamptz - w * interval '7 days' + n * interval '1 day'
-                           + mod(s.id * 7919 + w * 104729 + n * 31, 36000) * interval '1 second' AS at) t
+                           + mod(s.id::bigint * 7919 + w * 104729 + n * 31, 36000) * interval '1 second' AS at) t
 WHERE t.at >= a.bound_at AND t.at < %(as_of)s::timestamptz
 """
 
