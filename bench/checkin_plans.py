@@ -101,6 +101,11 @@ def generate(conn: psycopg.Connection, as_of: datetime, weeks: int, per_week: in
             made += 1
     db.session.commit()
     log(f"==> {made} monthly partitions made; loading {per_week} fix(es) a week over {weeks} weeks")
+    levels = conn.execute(  # the inspection data set has none (its checks read none); the missed check-in job does
+        "INSERT INTO subject_levels (subject_id, level, valid_from) SELECT id, level, "
+        "coalesce(reported_in_on, effective_date) FROM subjects WHERE NOT EXISTS (SELECT FROM subject_levels)").rowcount
+    if levels:
+        log(f"    {levels:,} level spans added: one open span per subject at its current level")
     gone = conn.execute("DELETE FROM checkins WHERE client_id LIKE 'bench-%' OR client_id LIKE 'plan-%'").rowcount
     if gone:
         log(f"    {gone:,} fixes of an earlier run deleted")
@@ -118,7 +123,7 @@ def generate(conn: psycopg.Connection, as_of: datetime, weeks: int, per_week: in
     conn.execute("SELECT setval('checkins_id_seq', (SELECT max(id) FROM checkins))")
     conn.execute("VACUUM (ANALYZE) checkins")
     log(f"==> vacuum analyze in {time.monotonic() - t0:.0f} s")
-    return {"rows": rows, "partitions_made": made, "seconds": round(time.monotonic() - started)}
+    return {"rows": rows, "partitions_made": made, "levels": levels, "seconds": round(time.monotonic() - started)}
 
 
 def partition_sizes(conn: psycopg.Connection) -> list[tuple[str, int, int]]:
@@ -195,7 +200,8 @@ def render(args, generated: dict, sizes, ops: list[Operation], jobs: dict, plans
         f"Command: `{' '.join(sys.argv)}`", "",
         f"As of {args.as_of}; {os.cpu_count()} cores; load average before {load['start']}, after {load['end']}.", "",
         f"**Data set**: the inspection data set's people; {generated['rows']:,} fixes loaded ({args.per_week} a week "
-        f"for every bound subject over {args.weeks} weeks) in {generated['seconds']} s, {len(sizes)} partitions, "
+        f"for every bound subject over {args.weeks} weeks; {generated['levels']:,} level spans added, one open span "
+        f"per subject at its current level) in {generated['seconds']} s, {len(sizes)} partitions, "
         f"{total:,} rows, {sum(size for _, _, size in sizes) / 2**30:.1f} GiB with indexes. The country's volume "
         f"is one to three fixes a day each (0.26–0.77 billion a year), {national[0]:.0f}–{national[1]:.0f} times the "
         "largest month here. A probe is one index descent per partition it reads (a B-tree one level deeper at "
