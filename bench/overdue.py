@@ -49,6 +49,7 @@ from correction.rules.terms import add_months
 from correction.services.obligations import HOUR_KINDS, subject_overdue
 from correction.services.overdue import find_overdue
 from mobile_api import create_app
+from plans import captured
 
 OUT_DIR = Path(__file__).resolve().parent / "out"
 DEFAULT_AS_OF = "2026-11-26T12:00:00+08:00"
@@ -635,16 +636,7 @@ def timed(fn) -> tuple[float, object]:
 def captured_statements(fn) -> tuple[object, list[tuple[str, dict]]]:
     """Run `fn` and return its result with the overdue statements it sent (not the count before them), as sent:
     one for a county, one per id range for the country (find_overdue runs those at once)."""
-    sent: list[tuple[str, dict]] = []
-
-    def listen(_conn, _cursor, statement, parameters, _context, _many):
-        sent.append((statement, parameters))
-
-    sa.event.listen(db.engine, "before_cursor_execute", listen)
-    try:
-        result = fn()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listen)
+    result, sent = captured(fn)
     return result, [(s, p) for s, p in sent if "report_in_due" in s]
 
 
