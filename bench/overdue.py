@@ -49,9 +49,10 @@ from correction.rules.terms import add_months
 from correction.services.obligations import HOUR_KINDS, subject_overdue
 from correction.services.overdue import find_overdue
 from mobile_api import create_app
-from plans import captured
+from plans import captured, explain
 
 OUT_DIR = Path(__file__).resolve().parent / "out"
+PLAN_OPTIONS = "ANALYZE, BUFFERS, SETTINGS"  # the plans show the settings the session ran with
 DEFAULT_AS_OF = "2026-11-26T12:00:00+08:00"
 SEED = 2026
 OFFICES_PER_COUNTY = 25
@@ -640,13 +641,6 @@ def captured_statements(fn) -> tuple[object, list[tuple[str, dict]]]:
     return result, [(s, p) for s, p in sent if "report_in_due" in s]
 
 
-def explain(statement: str, parameters: dict) -> str:
-    rows = db.session.connection().exec_driver_sql(
-        "EXPLAIN (ANALYZE, BUFFERS, SETTINGS) " + statement, parameters).all()
-    db.session.rollback()
-    return "\n".join(row[0] for row in rows)
-
-
 def sql_only(statement: str, parameters: dict) -> tuple[float, int]:
     """The statement alone through the driver, without building OverdueItems."""
     seconds, rows = timed(lambda: db.session.connection().exec_driver_sql(statement, parameters).all())
@@ -763,8 +757,9 @@ def measure(args: argparse.Namespace, as_of: datetime) -> Measured:
     m.country_parts = len(parts)
     m.county_sql_runs = [sql_only(m.county_sql, county_params)[0] for _ in range(args.repeat)]
     m.country_sql_runs = [sum(sql_only(*part)[0] for part in parts) for _ in range(args.repeat)]
-    m.county_plan = explain(m.county_sql, county_params)
-    m.country_plan = "\n\n".join(f"-- part {n} of {len(parts)}\n{explain(*part)}" for n, part in enumerate(parts, 1))
+    m.county_plan = explain(m.county_sql, county_params, PLAN_OPTIONS)
+    m.country_plan = "\n\n".join(f"-- part {n} of {len(parts)}\n{explain(*part, PLAN_OPTIONS)}"
+                                  for n, part in enumerate(parts, 1))
     m.county_sql = _inline(m.county_sql, county_params)
     m.country_sql = f"-- part 1 of {len(parts)}; the others differ in the id range only\n{_inline(*parts[0])}"
     return m

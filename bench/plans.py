@@ -26,11 +26,11 @@ def captured(fn) -> tuple[object, list[tuple[str, object]]]:
     return result, sent
 
 
-def explain(statement: str, parameters) -> str:
-    """EXPLAIN (ANALYZE, BUFFERS) of one statement, run in a transaction that is rolled back; a statement that
-    cannot run again (a table the call itself dropped) says why instead."""
+def explain(statement: str, parameters, options: str = "ANALYZE, BUFFERS") -> str:
+    """EXPLAIN (`options`) of one statement, run in a transaction that is rolled back; a statement that cannot run
+    again (a table the call itself dropped) says why instead."""
     try:
-        rows = db.session.connection().exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters).all()
+        rows = db.session.connection().exec_driver_sql(f"EXPLAIN ({options}) " + statement, parameters).all()
     except sa.exc.ProgrammingError as error:
         return f"(not explained: {str(error.orig).splitlines()[0]})"
     finally:

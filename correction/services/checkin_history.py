@@ -77,20 +77,22 @@ def subject_checkins(actor: User, subject_id: int, page: int, per_page: int) -> 
                    .order_by(CheckIn.captured_at.desc(), CheckIn.id.desc()), page, per_page)
 
 
+def _newest(column) -> sa.ScalarSelect:
+    """`column` of the subject's latest fix (by capture time, then id), correlated to `Subject`: a LIMIT 1 probe."""
+    return sa.select(column).where(CheckIn.subject_id == Subject.id).order_by(
+        CheckIn.captured_at.desc(), CheckIn.id.desc()).limit(1).correlate(Subject).scalar_subquery()
+
+
 def latest_checkins(actor: User, page: int, per_page: int, verdict: Verdict | None = None) -> Page:
     """The latest fix (by capture time) of each subject in scope that has one, the most recent first; `verdict`
     keeps only subjects whose latest fix has it (e.g. who is outside right now).
 
     :raises Forbidden: the role reads no subject files.
     """
-    def newest(column):
-        return sa.select(column).where(CheckIn.subject_id == Subject.id).order_by(
-            CheckIn.captured_at.desc(), CheckIn.id.desc()).limit(1).correlate(Subject).scalar_subquery()
-
     # The key of each subject's latest fix, (id, captured_at), from LIMIT 1 probes of the (subject, captured_at)
     # index; then each fix by its primary key. Joined on an expression instead, PostgreSQL hashes the id of every
     # fix in every partition (bench/checkin_plans.py); on these columns it probes the one month of each.
-    latest = sa.select(newest(CheckIn.id).label("id"), newest(CheckIn.captured_at).label("captured_at")).select_from(
+    latest = sa.select(_newest(CheckIn.id).label("id"), _newest(CheckIn.captured_at).label("captured_at")).select_from(
         Subject).where(subject_filter(actor)).offset(0).subquery()
     stmt = sa.select(CheckIn).join(latest, sa.and_(CheckIn.id == latest.c.id,
                                                    CheckIn.captured_at == latest.c.captured_at))

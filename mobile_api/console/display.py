@@ -36,6 +36,10 @@ LABELS: dict[str, dict[str, str]] = {
                    "checkin": "位置签到", "spot_check": "随机点验"},
     "obligation_status": {"open": "未到期", "fulfilled": "已完成", "overdue": "已逾期"},
     "verdict": {"inside": "辖区内", "on_approved_trip": "经批准外出地", "outside": "辖区外", "uncertain": "无法确定"},
+    "signal_kind": {"out_of_bounds": "越界", "impossible_speed": "移动速度异常", "mock_location": "虚拟定位",
+                    "late_fix": "定位迟到", "missed_spot_check": "未点验", "missed_checkin": "未签到"},
+    "fix_source": {"gps": "卫星定位", "wifi": "无线网络", "cell": "基站"},
+    "cadence": {"daily": "每日", "weekly": "每周", "biweekly": "每两周", "monthly": "每月"},
     "finding_kind": {"correction_notice": "纠正意见", "procuratorial_suggestion": "检察建议"},
     "reason_code": {
         "leave_wrong_level": "越权审批", "leave_approved_late": "外出开始后才批准",

@@ -18,14 +18,12 @@ KEYS = {
     "late_fix_minutes": "迟到阈值（分钟）", "cadence": "签到频次", "spot_check_id": "随机点验编号",
     "requested_at": "发起时间", "respond_by": "应答截止", "id": "编号",
 }
-CODES = {
-    "kind": {**LABELS["obligation"], "out_of_bounds": "越界", "impossible_speed": "移动速度异常",
-             "mock_location": "虚拟定位", "late_fix": "定位迟到", "missed_spot_check": "未点验",
-             "missed_checkin": "未签到"},
+CODES = {  # the names of the codes an evidence key holds: an obligation's or a signal's kind, and so on
+    "kind": {**LABELS["obligation"], **LABELS["signal_kind"]},
     "verdict": LABELS["verdict"],
-    "source": {"gps": "卫星定位", "wifi": "无线网络", "cell": "基站"},
-    "cadence": {"daily": "每日", "weekly": "每周", "biweekly": "每两周", "monthly": "每月"},
-    "step": {"handover": "移交", "report_in": "报到"},
+    "source": LABELS["fix_source"],
+    "cadence": LABELS["cadence"],
+    "step": {"handover": "移交", "report_in": "报到"},  # a relocation's overdue step, not a leave step
 }
 
 
